@@ -1,0 +1,5 @@
+"""`python -m shaheen` runs the CLI."""
+
+from shaheen.cli import main
+
+main()

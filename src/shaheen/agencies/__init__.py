@@ -1,0 +1,1 @@
+"""Agencies sharing one Shaheen instance, and their users."""

@@ -1,0 +1,31 @@
+"""Data access for agencies and users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shaheen.agencies.enums import AgencyKind, Role
+from shaheen.agencies.models import Agency, User
+
+
+def ensure_agency(*, session: Session, code: str, name: str, kind: AgencyKind) -> Agency:
+    """The agency with `code`, created if missing."""
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        agency = Agency(code=code, name=name, kind=kind)
+        session.add(agency)
+        session.flush()
+    return agency
+
+
+def ensure_user(
+    *, session: Session, agency: Agency, username: str, display_name: str, role: Role
+) -> User:
+    """The user `username`, created in `agency` if missing."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(agency_id=agency.id, username=username, display_name=display_name, role=role)
+        session.add(user)
+        session.flush()
+    return user

@@ -1,0 +1,109 @@
+"""Writing and verifying the audit log.
+
+Each event's hash covers its content and the previous event's hash, so editing or
+deleting any past event breaks every hash after it. On PostgreSQL a transaction-level
+advisory lock serialises writers so the chain never forks; SQLite serialises writes
+by itself, and the unique `sequence` column refuses a fork on either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from shaheen.audit.models import AuditEvent
+from shaheen.canonical import chain_hash
+from shaheen.store.base import utcnow
+
+_ADVISORY_LOCK_KEY = 0x5348_4145  # "SHAE"
+
+
+def _payload(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "sequence": event.sequence,
+        "actor": event.actor,
+        "user_id": event.user_id,
+        "agency_id": event.agency_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "details": event.details,
+        "outcome": event.outcome,
+        "occurred_at": event.occurred_at,
+    }
+
+
+def record(
+    *,
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    details: dict[str, Any] | None = None,
+    outcome: str = "ok",
+    user_id: int | None = None,
+    agency_id: int | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the audit chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1)).first()
+    event = AuditEvent(
+        sequence=(last.sequence + 1) if last else 1,
+        actor=actor,
+        user_id=user_id,
+        agency_id=agency_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        details=details or {},
+        outcome=outcome,
+        previous_hash=last.hash if last else None,
+        occurred_at=occurred_at or utcnow(),
+    )
+    event.hash = chain_hash(event.previous_hash, _payload(event))
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The outcome of checking the audit chain."""
+
+    events: int
+    first_bad_sequence: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_bad_sequence is None
+
+
+def verify(*, session: Session, batch_size: int = 5000) -> ChainReport:
+    """Recompute every hash in order; report the first event that does not fit."""
+    previous: str | None = None
+    expected_sequence = 1
+    checked = 0
+    for event in session.scalars(
+        select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=batch_size)
+    ):
+        if event.sequence != expected_sequence:
+            return ChainReport(checked, expected_sequence, "event missing from the sequence")
+        if event.previous_hash != previous:
+            return ChainReport(checked, event.sequence, "link to the previous event broken")
+        if chain_hash(previous, _payload(event)) != event.hash:
+            return ChainReport(checked, event.sequence, "content changed after it was written")
+        previous, expected_sequence, checked = event.hash, expected_sequence + 1, checked + 1
+    return ChainReport(checked, None, None)
+
+
+def count(*, session: Session) -> int:
+    """How many audit events exist."""
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0

@@ -1,0 +1,63 @@
+"""The `shaheen` command: one Typer app assembled from each stage's commands.
+
+`main()` is the single place where domain errors become a red line and an exit code;
+nothing below it prints tracebacks for mistakes a user can fix.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from shaheen import __version__
+from shaheen.audit.commands import app as audit_app
+from shaheen.config import get_settings
+from shaheen.demo.commands import demo
+from shaheen.errors import ReturnCode, ShaheenError
+from shaheen.knowledge.commands import app as kb_app
+from shaheen.reports.commands import stats
+from shaheen.runtime import configure_logging
+from shaheen.store.commands import app as db_app
+
+app = typer.Typer(
+    name="shaheen",
+    help="Find, review, refer and track terrorist propaganda accounts across platforms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(kb_app, name="kb")
+app.add_typer(audit_app, name="audit")
+app.command()(stats)
+app.command()(demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"shaheen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version"
+    ),
+) -> None:
+    configure_logging(get_settings())
+
+
+def main() -> None:
+    """Run the CLI; translate `ShaheenError` into one line on stderr and its exit code."""
+    errors = Console(stderr=True)
+    try:
+        app()
+    except ShaheenError as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.return_code)
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(ReturnCode.ERROR)

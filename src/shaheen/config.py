@@ -1,0 +1,90 @@
+"""Settings, read in one place.
+
+All configuration comes from `SHAHEEN_*` environment variables (or a `.env` file in the
+working directory). `get_settings()` validates them once; an unknown `SHAHEEN_*`
+variable is refused rather than ignored, because a mistyped name (say
+`SHAHEEN_DATABSE_URL`) would otherwise silently run against the default database.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shaheen.errors import ConfigError
+
+ENV_PREFIX = "SHAHEEN_"
+DEFAULT_SECRET = "development-only-secret-change-me"
+
+# Variables with our prefix that are not settings but belong to the test harness.
+_NON_SETTING_VARIABLES = frozenset({"SHAHEEN_TEST_POSTGRES_URL", "SHAHEEN_REQUIRE_POSTGRES"})
+
+
+class Settings(BaseSettings):
+    """Every setting Shaheen reads, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="forbid", frozen=True
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = Field(
+        default="sqlite:///./var/shaheen.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    media_dir: Path = Field(default=Path("./var/media"), description="content-addressed media")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    secret_key: str = Field(default=DEFAULT_SECRET, description="signs sessions and tokens")
+    sql_echo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return url
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("SHAHEEN_SECRET_KEY must be set to a private value in production")
+        return self
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> list[str]:
+    """Return the `SHAHEEN_*` variables that name no setting."""
+    environ = dict(os.environ) if environ is None else environ
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(
+        name
+        for name in environ
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper() not in known
+        and name.upper() not in _NON_SETTING_VARIABLES
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Validate the environment into `Settings`, or raise one readable `ConfigError`."""
+    unknown = unknown_variables()
+    if unknown:
+        known = ", ".join(ENV_PREFIX + n.upper() for n in Settings.model_fields)
+        raise ConfigError(f"unknown setting {', '.join(unknown)}; known settings are: {known}")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        name = ENV_PREFIX + field.upper() if field in Settings.model_fields else field
+        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated on first use."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The synthetic demo: fictional accounts and posts, and a run of every stage."""

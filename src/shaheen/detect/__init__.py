@@ -1,0 +1,1 @@
+"""Detect: detectors that turn posts, accounts and media into explainable signals."""

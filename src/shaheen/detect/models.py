@@ -1,0 +1,37 @@
+"""The `signals` table: one detector's finding, with the evidence that explains it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shaheen.detect.enums import SubjectKind
+from shaheen.store.base import Base, BigId, JSONDoc, StrEnumType, utcnow
+
+
+class Signal(Base):
+    """A scored finding by one detector version on a post, an account or a media item."""
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        Index("ix_signals_account", "account_id"),
+        Index("ix_signals_post", "post_id"),
+        Index("ix_signals_media", "media_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    detector: Mapped[str] = mapped_column(String(64))
+    detector_version: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[SubjectKind] = mapped_column(StrEnumType(SubjectKind))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    label: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Ingest: platform exports, media and tips into accounts, posts and media."""

@@ -1,0 +1,139 @@
+"""Collected content: accounts (with follower history), posts, media, and ingest runs.
+
+`(platform_id, platform_*_id)` is each account's and post's identity: re-importing the
+same export updates rows and never duplicates them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shaheen.ingest.enums import AccountStatus, RunStatus
+from shaheen.store.base import Base, BigId, JSONDoc, StrEnumType, utcnow
+
+
+class Account(Base):
+    """An account on a platform."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("platform_id", "platform_account_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    platform_account_id: Mapped[str] = mapped_column(String(128))
+    handle: Mapped[str | None] = mapped_column(String(200), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    bio: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    followers: Mapped[int | None] = mapped_column(BigInteger)
+    verified: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[AccountStatus] = mapped_column(
+        StrEnumType(AccountStatus), default=AccountStatus.ACTIVE
+    )
+    profile_image_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    risk_score: Mapped[float | None]
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowerObservation(Base):
+    """A follower count seen at one time: the history that re-imports keep."""
+
+    __tablename__ = "follower_observations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    followers: Mapped[int] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Post(Base):
+    """A post, message or video by an account."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "platform_post_id"),
+        Index("ix_posts_unscanned", "scanned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    platform_post_id: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(500))
+    posted_at: Mapped[datetime | None]
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    scanned_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Media(Base):
+    """An image or video in the content-addressed media store."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    md5: Mapped[str] = mapped_column(String(32), index=True)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    pdq_quality: Mapped[int | None]
+    vpdq: Mapped[list[Any] | None] = mapped_column(JSONDoc)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration_ms: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostMedia(Base):
+    """Which media a post carries."""
+
+    __tablename__ = "post_media"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), primary_key=True, index=True)
+
+
+class IngestRun(Base):
+    """One import of one source, with its counts."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000))
+    connector: Mapped[str] = mapped_column(String(64))
+    status: Mapped[RunStatus] = mapped_column(StrEnumType(RunStatus), default=RunStatus.RUNNING)
+    records_read: Mapped[int] = mapped_column(default=0)
+    records_new: Mapped[int] = mapped_column(default=0)
+    records_updated: Mapped[int] = mapped_column(default=0)
+    records_rejected: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class IngestError(Base):
+    """A record that could not be imported: where it was and why."""
+
+    __tablename__ = "ingest_errors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id", ondelete="CASCADE"))
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platforms.id"))
+    file: Mapped[str] = mapped_column(String(1000))
+    location: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,200 @@
+"""Idempotent storage of accounts and posts, in batches.
+
+`(platform_id, platform_*_id)` is the identity. A batch looks up which keys exist in
+one query, inserts the new rows in one multi-row statement, and updates only the rows
+whose fields changed, so importing the same file twice writes nothing. A field a
+source does not carry (None) never blanks a value another source filled in.
+Follower counts keep their history: a new observation is stored whenever the count
+differs from the last one seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from shaheen.ingest.models import Account, FollowerObservation, Post
+from shaheen.ingest.schemas import AccountRecord, PostRecord, UpsertCounts
+from shaheen.store.base import utcnow
+
+_ACCOUNT_FIELDS = ("handle", "display_name", "bio", "url", "followers", "verified")
+_POST_FIELDS = ("text", "language", "url", "posted_at", "reach", "raw")
+
+# Row-value IN lists beyond a few hundred keys slow SQLite's planner; chunk lookups.
+_LOOKUP_CHUNK = 500
+
+RecordT = TypeVar("RecordT", AccountRecord, PostRecord)
+
+
+def _last_wins(records: Iterable[RecordT], key: str) -> list[RecordT]:
+    """Drop earlier duplicates of a key inside one batch: the latest record wins."""
+    unique: dict[tuple[str, str], RecordT] = {}
+    for record in records:
+        unique[(record.platform, getattr(record, key))] = record
+    return list(unique.values())
+
+
+def _existing(
+    session: Session,
+    columns: Sequence[InstrumentedAttribute[Any]],
+    key_columns: tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]],
+    keys: list[tuple[int, str]],
+) -> dict[tuple[int, str], Any]:
+    found: dict[tuple[int, str], Any] = {}
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[start : start + _LOOKUP_CHUNK]
+        rows = session.execute(
+            select(*key_columns, *columns).where(tuple_(*key_columns).in_(chunk))
+        )
+        for row in rows:
+            found[(row[0], row[1])] = row
+    return found
+
+
+def upsert_accounts(
+    *, session: Session, platform_ids: dict[str, int], records: Iterable[AccountRecord]
+) -> tuple[UpsertCounts, dict[tuple[int, str], int]]:
+    """Store accounts; return the counts and each key's account id."""
+    batch = _last_wins(records, "platform_account_id")
+    keys = [(platform_ids[r.platform], r.platform_account_id) for r in batch]
+    columns = [getattr(Account, name) for name in ("id", *_ACCOUNT_FIELDS)]
+    existing = _existing(session, columns, (Account.platform_id, Account.platform_account_id), keys)
+    counts = UpsertCounts()
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    observations: list[dict[str, Any]] = []
+    ids: dict[tuple[int, str], int] = {}
+    for key, record in zip(keys, batch, strict=True):
+        seen_at = record.observed_at or now
+        row = existing.get(key)
+        if row is None:
+            values = {f: getattr(record, f) for f in _ACCOUNT_FIELDS}
+            values["verified"] = bool(record.verified)
+            new_rows.append(
+                {
+                    "platform_id": key[0],
+                    "platform_account_id": key[1],
+                    "first_seen_at": seen_at,
+                    "last_seen_at": seen_at,
+                    **values,
+                }
+            )
+            continue
+        ids[key] = row.id
+        changes = _changes(row, record, _ACCOUNT_FIELDS)
+        if record.followers is not None and record.followers != row.followers:
+            observations.append(
+                {"account_id": row.id, "followers": record.followers, "observed_at": seen_at}
+            )
+        if changes:
+            changed_rows.append({"id": row.id, "last_seen_at": seen_at, **changes})
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    if new_rows:
+        inserted = session.execute(
+            insert(Account).returning(
+                Account.id,
+                Account.platform_id,
+                Account.platform_account_id,
+                Account.followers,
+                Account.first_seen_at,
+                sort_by_parameter_order=True,
+            ),
+            new_rows,
+        )
+        for row in inserted:
+            ids[(row.platform_id, row.platform_account_id)] = row.id
+            if row.followers is not None:
+                observations.append(
+                    {
+                        "account_id": row.id,
+                        "followers": row.followers,
+                        "observed_at": row.first_seen_at,
+                    }
+                )
+        counts.new += len(new_rows)
+    if changed_rows:
+        session.execute(update(Account), changed_rows)
+    if observations:
+        session.execute(insert(FollowerObservation), observations)
+    return counts, ids
+
+
+def upsert_posts(
+    *,
+    session: Session,
+    platform_ids: dict[str, int],
+    account_ids: dict[tuple[int, str], int],
+    records: Iterable[PostRecord],
+) -> UpsertCounts:
+    """Store posts whose accounts are in `account_ids`; return the counts."""
+    batch = _last_wins(records, "platform_post_id")
+    keys = [(platform_ids[r.platform], r.platform_post_id) for r in batch]
+    columns = [getattr(Post, name) for name in ("id", *_POST_FIELDS)]
+    existing = _existing(session, columns, (Post.platform_id, Post.platform_post_id), keys)
+    counts = UpsertCounts()
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    for key, record in zip(keys, batch, strict=True):
+        row = existing.get(key)
+        if row is None:
+            account_id = account_ids[(key[0], record.platform_account_id)]
+            new_rows.append(
+                {
+                    "platform_id": key[0],
+                    "platform_post_id": key[1],
+                    "account_id": account_id,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                    **{f: getattr(record, f) for f in _POST_FIELDS},
+                }
+            )
+            continue
+        changes = _changes(row, record, _POST_FIELDS)
+        if changes:
+            # A changed text must be scanned again.
+            extra = {"scanned_at": None} if "text" in changes else {}
+            changed_rows.append({"id": row.id, "updated_at": now, **changes, **extra})
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    if new_rows:
+        session.execute(insert(Post), new_rows)
+        counts.new += len(new_rows)
+    if changed_rows:
+        session.execute(update(Post), changed_rows)
+    return counts
+
+
+def _changes(
+    row: Any, record: AccountRecord | PostRecord, fields: tuple[str, ...]
+) -> dict[str, Any]:
+    """The fields whose new value is known (not None) and differs from the stored one."""
+    changes: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(record, name)
+        if value is not None and value != getattr(row, name):
+            changes[name] = value
+    return changes
+
+
+def follower_history(*, session: Session, account_id: int) -> list[FollowerObservation]:
+    """An account's follower counts over time, oldest first."""
+    return list(
+        session.scalars(
+            select(FollowerObservation)
+            .where(FollowerObservation.account_id == account_id)
+            .order_by(FollowerObservation.observed_at, FollowerObservation.id)
+        )
+    )
+
+
+def count_accounts(*, session: Session) -> int:
+    """How many accounts are stored."""
+    return session.scalar(select(func.count()).select_from(Account)) or 0

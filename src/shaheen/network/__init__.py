@@ -1,0 +1,1 @@
+"""Network: links between accounts, clusters, ban evasion and coordinated campaigns."""

@@ -1,0 +1,1 @@
+"""Platforms Shaheen refers to: their referral channel and SLA."""

@@ -1,0 +1,1 @@
+"""Referral: takedown requests to platforms and every status change they go through."""

@@ -1,0 +1,68 @@
+"""Referrals, the accounts and posts they name, and their status events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shaheen.referral.enums import EventSource, ReferralStatus
+from shaheen.store.base import Base, BigId, StrEnumType, utcnow
+
+
+class Referral(Base):
+    """A request to one platform about one or more accounts or posts."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_board", "platform_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[ReferralStatus] = mapped_column(
+        StrEnumType(ReferralStatus), default=ReferralStatus.DRAFT
+    )
+    urgent: Mapped[bool] = mapped_column(default=False)
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    platform_reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class ReferralItem(Base):
+    """An account or post named in a referral, with its last observed liveness."""
+
+    __tablename__ = "referral_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    url: Mapped[str] = mapped_column(String(500))
+    online: Mapped[bool | None]
+    last_checked_at: Mapped[datetime | None]
+
+
+class ReferralEvent(Base):
+    """One status change of a referral: when, from where, and the platform's reference."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[ReferralStatus | None] = mapped_column(StrEnumType(ReferralStatus))
+    to_status: Mapped[ReferralStatus] = mapped_column(StrEnumType(ReferralStatus))
+    source: Mapped[EventSource] = mapped_column(StrEnumType(EventSource))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    platform_reference: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Reports: the figures every stage adds to, and their charts and exports."""

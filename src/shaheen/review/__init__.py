@@ -1,0 +1,1 @@
+"""Review: the prioritised human review queue, decisions and safeguards."""

@@ -1,0 +1,54 @@
+"""Opening the configured database for a command or a request, with the checks first.
+
+Commands call `open_database()` instead of building engines themselves, so an
+unreachable server or an un-migrated schema is reported the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.config import Settings, get_settings
+from shaheen.store import migrate
+from shaheen.store.engine import check_connection, make_engine, session_factory
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """An engine and its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def open_database(settings: Settings | None = None, *, require_schema: bool = True) -> Database:
+    """Connect to the configured database; unless told otherwise, insist on the head schema."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    check_connection(engine)
+    if require_schema:
+        migrate.ensure_current(engine)
+    return Database(engine, session_factory(engine))
+
+
+def cli_actor() -> str:
+    """How the audit log names a person at the command line."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def configure_logging(settings: Settings) -> None:
+    """Plain, timestamped logging at the configured level."""
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Alembic narrates every migration step at INFO; the CLI reports the outcome itself.
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
