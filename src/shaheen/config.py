@@ -79,9 +79,12 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        field = ".".join(str(part) for part in first["loc"])
+        if not field:  # a rule across several settings
+            raise ConfigError(f"invalid settings: {message}") from None
         name = ENV_PREFIX + field.upper() if field in Settings.model_fields else field
-        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+        raise ConfigError(f"invalid setting {name}: {message}") from None
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,7 @@ UNKNOWN_PLATFORM = "unknown"
 
 
 def _by_platform(session: Session, query: Select[Any, Any]) -> dict[int | None, int]:
-    return {platform_id: count for platform_id, count in session.execute(query).tuples()}
+    return {platform_id: count for platform_id, count in session.execute(query)}
 
 
 def collect(*, session: Session) -> Stats:
@@ -63,7 +63,7 @@ def collect(*, session: Session) -> Stats:
         select(Referral.platform_id, Referral.status, func.count()).group_by(
             Referral.platform_id, Referral.status
         )
-    ).tuples():
+    ):
         referrals.setdefault(platform_id, {})[ReferralStatus(status).value] = count
 
     rows = [

@@ -1,0 +1,98 @@
+"""The `shaheen` command as a user runs it: exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BACKENDS, FreshDatabases
+
+
+def shaheen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SHAHEEN_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "shaheen", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    result = shaheen("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("shaheen ")
+
+
+def test_stats_before_upgrade_says_what_to_run(tmp_path: Path) -> None:
+    result = shaheen("stats", cwd=tmp_path)
+    assert result.returncode == 4
+    assert "run `shaheen db upgrade`" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unknown_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = shaheen("stats", cwd=tmp_path, SHAHEEN_DATABSE_URL="sqlite:///x.db")
+    assert result.returncode == 2
+    assert "unknown setting SHAHEEN_DATABSE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    result = shaheen(
+        "stats", cwd=tmp_path, SHAHEEN_DATABASE_URL="postgresql+psycopg://u@127.0.0.1:1/db"
+    )
+    assert result.returncode == 3
+    assert "cannot connect to postgresql+psycopg://u@127.0.0.1:1/db" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_knowledge_base_file_is_exit_5(tmp_path: Path) -> None:
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    bad = tmp_path / "unit.yaml"
+    bad.write_text('version: "u"\nextensions:\n  - slug: nobody\n    terms: {handles: [x]}\n')
+    result = shaheen("kb", "load", str(bad), cwd=tmp_path)
+    assert result.returncode == 5
+    assert "unknown organisation 'nobody'" in result.stderr
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_load_list_demo_stats(
+    backend: str, tmp_path: Path, fresh_databases: FreshDatabases
+) -> None:
+    url = fresh_databases.url(backend)
+    upgrade = shaheen("db", "upgrade", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "added 7 default platforms" in upgrade.stdout
+
+    load = shaheen("kb", "load", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert load.returncode == 0, load.stderr
+    assert "organisations added" in load.stdout
+    again = shaheen("kb", "load", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert "nothing changed" in again.stdout
+
+    listed = json.loads(
+        shaheen("kb", "list", "--json", cwd=tmp_path, SHAHEEN_DATABASE_URL=url).stdout
+    )
+    slugs = {org["slug"] for org in listed["organisations"]}
+    assert {"ttp", "bla", "blf"} <= slugs
+
+    demo = shaheen("demo", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert demo.returncode == 0, demo.stderr
+    assert "Demo summary" in demo.stdout and "youtube" in demo.stdout
+
+    stats = json.loads(shaheen("stats", "--json", cwd=tmp_path, SHAHEEN_DATABASE_URL=url).stdout)
+    assert stats["totals"]["accounts"] == 84
+    assert stats["totals"]["posts"] == 672
+
+    verify = shaheen("audit", "verify", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert verify.returncode == 0 and "audit chain intact" in verify.stdout
