@@ -16,6 +16,8 @@ from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
 from shaheen.demo.commands import demo
 from shaheen.errors import ReturnCode, ShaheenError
+from shaheen.ingest.commands import app as ingest_app
+from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
 from shaheen.reports.commands import stats
 from shaheen.runtime import configure_logging
@@ -30,6 +32,8 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(tip_app, name="tip")
 app.add_typer(audit_app, name="audit")
 app.command()(stats)
 app.command()(demo)

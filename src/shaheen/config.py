@@ -12,6 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,10 @@ class Settings(BaseSettings):
     media_dir: Path = Field(default=Path("./var/media"), description="content-addressed media")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: str = Field(default=DEFAULT_SECRET, description="signs sessions and tokens")
+    export_timezone: str = Field(
+        default="Asia/Karachi",
+        description="zone of exports that write local times without one (WhatsApp)",
+    )
     sql_echo: bool = False
 
     @field_validator("database_url")
@@ -48,6 +53,17 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return url
+
+    @field_validator("export_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name like Asia/Karachi"
+            ) from None
+        return name
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

@@ -16,3 +16,16 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+class ErrorSeverity(StrEnum):
+    """Whether a problem cost the record, or only part of it (a missing attachment)."""
+
+    REJECTED = "rejected"
+    WARNING = "warning"
+
+
+class TipStatus(StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    DISCARDED = "discarded"

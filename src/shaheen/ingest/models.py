@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shaheen.ingest.enums import AccountStatus, RunStatus
+from shaheen.ingest.enums import AccountStatus, ErrorSeverity, RunStatus, TipStatus
 from shaheen.store.base import Base, BigId, JSONDoc, StrEnumType, utcnow
 
 
@@ -108,7 +108,11 @@ class PostMedia(Base):
 
 
 class IngestRun(Base):
-    """One import of one source, with its counts."""
+    """One import of one source file, with its counts.
+
+    `records_*` count the items the connector read; `records_new`/`records_updated` are
+    the posts among them, and accounts and media have counts of their own.
+    """
 
     __tablename__ = "ingest_runs"
 
@@ -120,12 +124,26 @@ class IngestRun(Base):
     records_new: Mapped[int] = mapped_column(default=0)
     records_updated: Mapped[int] = mapped_column(default=0)
     records_rejected: Mapped[int] = mapped_column(default=0)
+    records_skipped: Mapped[int] = mapped_column(default=0)
+    accounts_new: Mapped[int] = mapped_column(default=0)
+    accounts_updated: Mapped[int] = mapped_column(default=0)
+    media_new: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[int] = mapped_column(default=0)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
+    @property
+    def duration_seconds(self) -> float | None:
+        """How long the run took, once finished."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
 
 class IngestError(Base):
-    """A record that could not be imported: where it was and why."""
+    """A record that could not be imported (or imported with a warning): where and why."""
 
     __tablename__ = "ingest_errors"
 
@@ -134,6 +152,25 @@ class IngestError(Base):
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platforms.id"))
     file: Mapped[str] = mapped_column(String(1000))
     location: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[ErrorSeverity] = mapped_column(
+        StrEnumType(ErrorSeverity), default=ErrorSeverity.REJECTED
+    )
     reason: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Tip(Base):
+    """A report from the public or a partner pointing at content: a lead to look at."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), index=True)
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platforms.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reporter_contact: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(32), default="cli")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    status: Mapped[TipStatus] = mapped_column(StrEnumType(TipStatus), default=TipStatus.NEW)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,11 +29,19 @@ _LOOKUP_CHUNK = 500
 RecordT = TypeVar("RecordT", AccountRecord, PostRecord)
 
 
-def _last_wins(records: Iterable[RecordT], key: str) -> list[RecordT]:
-    """Drop earlier duplicates of a key inside one batch: the latest record wins."""
+def _merged(records: Iterable[RecordT], key: str) -> list[RecordT]:
+    """Fold duplicates of a key inside one batch: a later non-None field wins."""
     unique: dict[tuple[str, str], RecordT] = {}
     for record in records:
-        unique[(record.platform, getattr(record, key))] = record
+        identity = (record.platform, getattr(record, key))
+        earlier = unique.get(identity)
+        if earlier is None:
+            unique[identity] = record
+            continue
+        for name in record.__slots__:
+            value = getattr(record, name)
+            if value is not None:
+                setattr(earlier, name, value)
     return list(unique.values())
 
 
@@ -58,7 +66,7 @@ def upsert_accounts(
     *, session: Session, platform_ids: dict[str, int], records: Iterable[AccountRecord]
 ) -> tuple[UpsertCounts, dict[tuple[int, str], int]]:
     """Store accounts; return the counts and each key's account id."""
-    batch = _last_wins(records, "platform_account_id")
+    batch = _merged(records, "platform_account_id")
     keys = [(platform_ids[r.platform], r.platform_account_id) for r in batch]
     columns = [getattr(Account, name) for name in ("id", *_ACCOUNT_FIELDS)]
     existing = _existing(session, columns, (Account.platform_id, Account.platform_account_id), keys)
@@ -133,7 +141,7 @@ def upsert_posts(
     records: Iterable[PostRecord],
 ) -> UpsertCounts:
     """Store posts whose accounts are in `account_ids`; return the counts."""
-    batch = _last_wins(records, "platform_post_id")
+    batch = _merged(records, "platform_post_id")
     keys = [(platform_ids[r.platform], r.platform_post_id) for r in batch]
     columns = [getattr(Post, name) for name in ("id", *_POST_FIELDS)]
     existing = _existing(session, columns, (Post.platform_id, Post.platform_post_id), keys)

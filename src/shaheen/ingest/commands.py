@@ -1,0 +1,322 @@
+"""`shaheen ingest …` and `shaheen tip …`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import select
+from typer.core import TyperGroup
+
+from shaheen.config import get_settings
+from shaheen.errors import BadInput
+from shaheen.ingest import flows, tips
+from shaheen.ingest.connectors import registry
+from shaheen.ingest.connectors.base import ConnectorOptions
+from shaheen.ingest.connectors.generic import CANONICAL
+from shaheen.ingest.media import MediaStore
+from shaheen.ingest.models import IngestError, IngestRun
+from shaheen.runtime import Database, cli_actor, open_database
+from shaheen.store.engine import session_scope
+
+console = Console()
+
+
+class _FilesByDefault(TyperGroup):
+    """`shaheen ingest PATH...` means `shaheen ingest files PATH...`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click.Context (vendored)
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["files", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_FilesByDefault,
+    help="Import platform exports: `shaheen ingest PATH...` (files, folders, .zip).",
+    no_args_is_help=True,
+)
+tip_app = typer.Typer(help="Tips from the public or partners.", no_args_is_help=True)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} records/s" if speed else "", style="cyan")
+
+
+def _options(mapping: list[str], platform: str | None, timezone: str | None) -> ConnectorOptions:
+    pairs: dict[str, str] = {}
+    for item in mapping:
+        canonical, separator, column = item.partition("=")
+        if not separator or not column:
+            raise BadInput(f"--map {item!r}: write canonical=column, e.g. text=message")
+        if canonical not in CANONICAL:
+            raise BadInput(f"--map {item!r}: {canonical!r} is not one of {', '.join(CANONICAL)}")
+        pairs[canonical] = column
+    return ConnectorOptions(
+        mapping=pairs,
+        platform=platform,
+        timezone=timezone or get_settings().export_timezone,
+    )
+
+
+def _importer(
+    database: Database,
+    options: ConnectorOptions,
+    format_name: str | None,
+    progress: Progress | None,
+) -> flows.Importer:
+    task: dict[str, Any] = {}
+
+    def on_progress(source: str, records: int) -> None:
+        if progress is None:
+            return
+        if task.get("source") != source:
+            task["source"] = source
+            task["id"] = progress.add_task(Path(source).name, total=None)
+        progress.update(task["id"], completed=records)
+
+    return flows.Importer(
+        sessions=database.sessions,
+        media=MediaStore(get_settings().media_dir),
+        options=options,
+        format_name=format_name,
+        on_progress=on_progress,
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} records"),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+FORMAT = typer.Option(None, "--format", "-f", help="skip detection: see `shaheen ingest formats`")
+MAP = typer.Option([], "--map", help="generic formats: canonical=column (repeatable)")
+PLATFORM = typer.Option(None, "--platform", help="generic formats: the platform of every row")
+ZONE = typer.Option(None, "--timezone", help="zone of local times (WhatsApp); default setting")
+
+
+@app.command("files", hidden=True)
+def files(
+    paths: list[Path] = typer.Argument(..., help="files, folders or .zip exports"),
+    format_name: str | None = FORMAT,
+    mapping: list[str] = MAP,
+    platform: str | None = PLATFORM,
+    timezone: str | None = ZONE,
+) -> None:
+    """Import files, folders and zip exports; each file is all-or-nothing."""
+    database = open_database()
+    options = _options(mapping, platform, timezone)
+    with _progress() as progress:
+        importer = _importer(database, options, format_name, progress)
+        results = importer.import_paths(paths)
+    _report(database, results)
+    if any(result.error for result in results):
+        raise typer.Exit(5)
+
+
+@app.command()
+def watch(
+    directory: Path = typer.Argument(..., exists=True, file_okay=False),
+    interval: float = typer.Option(5.0, help="seconds between looks at the folder"),
+    format_name: str | None = FORMAT,
+    mapping: list[str] = MAP,
+    platform: str | None = PLATFORM,
+    timezone: str | None = ZONE,
+) -> None:
+    """Import files dropped into DIRECTORY as they arrive (Ctrl-C to stop)."""
+    database = open_database()
+    importer = _importer(database, _options(mapping, platform, timezone), format_name, None)
+    console.print(f"watching {directory} every {interval:g}s; Ctrl-C to stop")
+    try:
+        for result in flows.watch(directory, importer, interval=interval):
+            _report(database, [result], errors=False)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command()
+def formats() -> None:
+    """List the export formats Shaheen reads (and plugins that failed to load)."""
+    table = Table(title="Export formats (--format)")
+    table.add_column("name")
+    table.add_column("reads")
+    for name, cls in sorted(registry().connectors.items()):
+        table.add_row(name, cls.description)
+    console.print(table)
+    for name, failure in registry().load_failures.items():
+        console.print(f"[red]plugin {name} failed to load:[/] {failure}")
+
+
+@app.command()
+def runs(limit: int = typer.Option(20, help="how many of the latest runs")) -> None:
+    """The latest ingest runs with their counts."""
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        rows = list(session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(limit)))
+    table = Table(title="Ingest runs")
+    for column in (
+        "run",
+        "status",
+        "format",
+        "source",
+        "read",
+        "posts new",
+        "updated",
+        "rejected",
+        "skipped",
+        "seconds",
+    ):
+        table.add_column(column)
+    for run in rows:
+        table.add_row(
+            str(run.id),
+            run.status.value,
+            run.connector,
+            run.source,
+            f"{run.records_read:,}",
+            f"{run.records_new:,}",
+            f"{run.records_updated:,}",
+            f"{run.records_rejected:,}",
+            f"{run.records_skipped:,}",
+            f"{run.duration_seconds:.1f}" if run.duration_seconds is not None else "-",
+        )
+    console.print(table)
+
+
+@app.command()
+def errors(
+    run: int | None = typer.Argument(None, help="run id; default: the latest run"),
+    limit: int = typer.Option(50, help="how many errors to show"),
+) -> None:
+    """The records a run could not import, with file, location and reason."""
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        run_id = run or session.scalar(select(IngestRun.id).order_by(IngestRun.id.desc()))
+        rows = list(
+            session.scalars(
+                select(IngestError)
+                .where(IngestError.run_id == run_id)
+                .order_by(IngestError.id)
+                .limit(limit)
+            )
+        )
+    _print_errors(rows)
+
+
+def _print_errors(rows: list[IngestError]) -> None:
+    for error in rows:
+        colour = "yellow" if error.severity.value == "warning" else "red"
+        console.print(
+            f"[{colour}]{error.severity.value}[/] {error.file}: {error.location}: {error.reason}",
+            highlight=False,
+        )
+
+
+def _report(database: Database, results: list[flows.RunResult], errors: bool = True) -> None:
+    table = Table(title="Ingest")
+    for column in (
+        "file",
+        "format",
+        "read",
+        "posts new",
+        "updated",
+        "unchanged",
+        "accounts new",
+        "media new",
+        "rejected",
+        "skipped",
+        "seconds",
+    ):
+        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+    for r in results:
+        table.add_row(
+            Path(r.source).name,
+            r.connector or "-",
+            f"{r.read:,}",
+            f"{r.posts.new:,}",
+            f"{r.posts.updated:,}",
+            f"{r.posts.unchanged:,}",
+            f"{r.accounts.new:,}",
+            f"{r.media_new:,}",
+            f"{r.rejected:,}",
+            f"{r.skipped:,}",
+            f"{r.seconds:.1f}",
+        )
+    console.print(table)
+    for r in results:
+        if r.error:
+            console.print(
+                f"[bold red]failed:[/] {r.error} (nothing from it was kept)", highlight=False
+            )
+    run_ids = [r.run_id for r in results if r.run_id is not None and (r.rejected or r.warnings)]
+    if errors and run_ids:
+        with session_scope(database.sessions) as session:
+            rows = list(
+                session.scalars(
+                    select(IngestError)
+                    .where(IngestError.run_id.in_(run_ids), IngestError.location != "file")
+                    .order_by(IngestError.id)
+                    .limit(20)
+                )
+            )
+        _print_errors(rows)
+        console.print("all errors: `shaheen ingest errors RUN`")
+
+
+@tip_app.command("add")
+def tip_add(
+    url: str = typer.Argument(..., help="the reported address"),
+    note: str = typer.Option("", "--note", help="what the reporter said"),
+    contact: str | None = typer.Option(None, "--contact", help="reporter contact (optional)"),
+) -> None:
+    """Record a tip as a lead; the platform is read from the URL."""
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        receipt = tips.record_tip(
+            session=session, url=url, note=note, reporter_contact=contact, actor=cli_actor()
+        )
+        tip_id = receipt.tip.id
+    seen = f"; reported {receipt.earlier_reports} time(s) before" if receipt.earlier_reports else ""
+    console.print(f"tip {tip_id} recorded for {receipt.platform or 'an unknown platform'}{seen}")
+
+
+@tip_app.command("list")
+def tip_list(limit: int = typer.Option(50, help="how many of the newest tips")) -> None:
+    """The newest tips."""
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        rows = tips.recent_tips(session=session, limit=limit)
+    table = Table(title="Tips")
+    for column in ("tip", "received", "platform", "url", "note", "status"):
+        table.add_column(column, overflow="fold")
+    for tip, code in rows:
+        table.add_row(
+            str(tip.id),
+            tip.received_at.strftime("%Y-%m-%d %H:%M"),
+            code or "-",
+            tip.url,
+            tip.note,
+            tip.status.value,
+        )
+    console.print(table)

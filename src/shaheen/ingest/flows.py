@@ -1,0 +1,448 @@
+"""Importing sources: connector items → batches → idempotent storage, one run per file.
+
+Each file is imported in one transaction: a file-level failure (`BadSource`, an unsafe
+archive) rolls back everything from that file, so nothing is half-written, and the run
+row, committed separately, records why. Within the file, records are stored in batches;
+if the database refuses a batch, it is retried record by record inside savepoints, so
+the one bad record is reported and the good ones around it are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.errors import BadInput
+from shaheen.ingest import service
+from shaheen.ingest.connectors import registry
+from shaheen.ingest.connectors.base import (
+    BadSource,
+    Connector,
+    ConnectorOptions,
+    Record,
+    RecordError,
+    Skipped,
+)
+from shaheen.ingest.enums import ErrorSeverity, RunStatus
+from shaheen.ingest.media import MediaStore, upsert_media
+from shaheen.ingest.models import IngestError, IngestRun, Post, PostMedia
+from shaheen.ingest.schemas import AccountRecord, UpsertCounts
+from shaheen.ingest.sources import Source, expand
+from shaheen.platforms.models import Platform
+from shaheen.store.base import utcnow
+
+log = logging.getLogger(__name__)
+
+_ID_LIMIT = 128
+_HEAD_BYTES = 65536
+
+
+@dataclass
+class RunResult:
+    """What importing one file did."""
+
+    source: str
+    connector: str | None
+    run_id: int | None = None
+    read: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    posts: UpsertCounts = field(default_factory=UpsertCounts)
+    accounts: UpsertCounts = field(default_factory=UpsertCounts)
+    media_new: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass
+class _Batch:
+    records: list[Record] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+
+
+class Importer:
+    """Imports files, folders and zip archives with one connector per file."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        media: MediaStore,
+        options: ConnectorOptions | None = None,
+        format_name: str | None = None,
+        batch_size: int = 2000,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.media = media
+        self.options = options or ConnectorOptions()
+        self.format_name = format_name
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        if format_name is not None:
+            registry().get(format_name)  # fail now on an unknown format, not per file
+
+    def import_paths(self, paths: Iterable[Path]) -> list[RunResult]:
+        """Import every export file under `paths`, in order."""
+        results: list[RunResult] = []
+        for path in paths:
+            try:
+                sources = list(expand(path))
+            except BadInput as exc:
+                results.append(self._failed_run(str(path), None, None, str(exc)))
+                continue
+            results.extend(self.import_source(source) for source in sources)
+        return results
+
+    def import_source(self, source: Source) -> RunResult:
+        """Import one file: a run row, then everything or nothing of the file."""
+        try:
+            connector = self._connector_for(source)
+            digest = _sha256(source)
+        except BadInput as exc:
+            return self._failed_run(source.name, None, None, str(exc))
+        result = RunResult(source.name, connector.get_name())
+        started = time.perf_counter()
+        with self.sessions.begin() as session:
+            run = IngestRun(
+                source=source.name[:1000], connector=result.connector, source_sha256=digest
+            )
+            session.add(run)
+        result.run_id = run.id
+        try:
+            with self.sessions.begin() as session:
+                self._import(session, run.id, connector, source, result)
+        except BadInput as exc:
+            result = RunResult(source.name, connector.get_name(), run.id, error=str(exc))
+        except Exception as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+            self._finish(run.id, result, time.perf_counter() - started)
+            raise
+        self._finish(run.id, result, time.perf_counter() - started)
+        return result
+
+    def _connector_for(self, source: Source) -> Connector:
+        options = self.options
+        if self.format_name is not None:
+            return registry().get(self.format_name)(options)
+        with source.open() as stream:
+            head = stream.read(_HEAD_BYTES)
+        if not head.strip():
+            raise BadSource(f"{source.name}: the file is empty")
+        connector = registry().detect(head, source.name, options)
+        if connector is None:
+            known = ", ".join(sorted(registry().connectors))
+            raise BadSource(
+                f"{source.name}: format not recognised; give --format (one of: {known})"
+            )
+        return connector
+
+    def _import(
+        self,
+        session: Session,
+        run_id: int,
+        connector: Connector,
+        source: Source,
+        result: RunResult,
+    ) -> None:
+        platform_ids = {
+            code: pid for code, pid in session.execute(select(Platform.code, Platform.id))
+        }
+        batch = _Batch()
+        for item in connector.parse(source):
+            result.read += 1
+            if isinstance(item, Skipped):
+                result.skipped += 1
+                continue
+            if isinstance(item, RecordError):
+                batch.errors.append(item)
+            elif (problem := _invalid(item, platform_ids)) is not None:
+                batch.errors.append(RecordError(item.location, problem, platform=_platform(item)))
+            else:
+                batch.records.append(item)
+            if len(batch.records) + len(batch.errors) >= self.batch_size:
+                self._store(session, run_id, source, batch, platform_ids, result)
+                batch = _Batch()
+        self._store(session, run_id, source, batch, platform_ids, result)
+
+    def _store(
+        self,
+        session: Session,
+        run_id: int,
+        source: Source,
+        batch: _Batch,
+        platform_ids: dict[str, int],
+        result: RunResult,
+    ) -> None:
+        if batch.records:
+            try:
+                with session.begin_nested():
+                    self._store_records(session, batch.records, platform_ids, result)
+            except DBAPIError:
+                log.warning("batch refused by the database; retrying record by record")
+                for record in batch.records:
+                    try:
+                        with session.begin_nested():
+                            self._store_records(session, [record], platform_ids, result)
+                    except DBAPIError as exc:
+                        reason = f"refused by the database: {str(exc.orig).splitlines()[0]}"
+                        batch.errors.append(
+                            RecordError(record.location, reason, platform=_platform(record))
+                        )
+            self._link_media(session, run_id, source, batch.records, platform_ids, result)
+        if batch.errors:
+            result.rejected += len(batch.errors)
+            _write_errors(
+                session, run_id, source.name, batch.errors, platform_ids, ErrorSeverity.REJECTED
+            )
+        if self.on_progress is not None:
+            self.on_progress(source.name, result.read)
+
+    @staticmethod
+    def _store_records(
+        session: Session,
+        records: list[Record],
+        platform_ids: dict[str, int],
+        result: RunResult,
+    ) -> None:
+        accounts: list[AccountRecord] = [a for r in records for a in r.accounts]
+        known = {(a.platform, a.platform_account_id) for a in accounts}
+        for record in records:
+            post = record.post
+            if post is not None and (post.platform, post.platform_account_id) not in known:
+                accounts.append(AccountRecord(post.platform, post.platform_account_id))
+                known.add((post.platform, post.platform_account_id))
+        account_counts, account_ids = service.upsert_accounts(
+            session=session, platform_ids=platform_ids, records=accounts
+        )
+        posts = [r.post for r in records if r.post is not None]
+        post_counts = service.upsert_posts(
+            session=session, platform_ids=platform_ids, account_ids=account_ids, records=posts
+        )
+        result.accounts += account_counts
+        result.posts += post_counts
+
+    def _link_media(
+        self,
+        session: Session,
+        run_id: int,
+        source: Source,
+        records: list[Record],
+        platform_ids: dict[str, int],
+        result: RunResult,
+    ) -> None:
+        warnings: list[RecordError] = []
+        for record in records:
+            if not record.media or record.post is None:
+                continue
+            post = record.post
+            post_id = session.scalar(
+                select(Post.id).where(
+                    Post.platform_id == platform_ids[post.platform],
+                    Post.platform_post_id == post.platform_post_id,
+                )
+            )
+            for ref in record.media:
+                attachment = source.resolve(ref.path)
+                if attachment is None:
+                    warnings.append(
+                        RecordError(
+                            record.location,
+                            f"attachment {ref.path!r} is not in the export",
+                            platform=post.platform,
+                        )
+                    )
+                    continue
+                try:
+                    stored = self.media.put(attachment)
+                except BadInput as exc:
+                    warnings.append(RecordError(record.location, str(exc), platform=post.platform))
+                    continue
+                media, created = upsert_media(session=session, stored=stored)
+                result.media_new += int(created)
+                linked = session.scalar(
+                    select(
+                        exists().where(PostMedia.post_id == post_id, PostMedia.media_id == media.id)
+                    )
+                )
+                if not linked and post_id is not None:
+                    session.execute(insert(PostMedia).values(post_id=post_id, media_id=media.id))
+        if warnings:
+            result.warnings += len(warnings)
+            _write_errors(
+                session, run_id, source.name, warnings, platform_ids, ErrorSeverity.WARNING
+            )
+
+    def _finish(self, run_id: int, result: RunResult, seconds: float) -> None:
+        result.seconds = seconds
+        with self.sessions.begin() as session:
+            run = session.get(IngestRun, run_id)
+            assert run is not None
+            run.records_read, run.records_rejected = result.read, result.rejected
+            run.records_skipped, run.warnings = result.skipped, result.warnings
+            run.records_new, run.records_updated = result.posts.new, result.posts.updated
+            run.accounts_new, run.accounts_updated = result.accounts.new, result.accounts.updated
+            run.media_new, run.finished_at = result.media_new, utcnow()
+            run.status = RunStatus.FAILED if result.error else RunStatus.COMPLETED
+            if result.error:
+                run.error = result.error
+                session.add(
+                    IngestError(
+                        run_id=run_id,
+                        file=result.source[:1000],
+                        location="file",
+                        reason=result.error,
+                    )
+                )
+
+    def _failed_run(
+        self, name: str, connector: str | None, digest: str | None, error: str
+    ) -> RunResult:
+        with self.sessions.begin() as session:
+            run = IngestRun(
+                source=name[:1000], connector=connector or "unknown", source_sha256=digest
+            )
+            session.add(run)
+        result = RunResult(name, connector, run.id, error=error)
+        self._finish(run.id, result, 0.0)
+        return result
+
+
+def _platform(record: Record) -> str | None:
+    if record.post is not None:
+        return record.post.platform
+    return record.accounts[0].platform if record.accounts else None
+
+
+def _invalid(record: Record, platform_ids: dict[str, int]) -> str | None:
+    """Why a record cannot be stored as it is, or None."""
+    for account in record.accounts:
+        if account.platform not in platform_ids:
+            return f"unknown platform {account.platform!r}"
+        if not account.platform_account_id or len(account.platform_account_id) > _ID_LIMIT:
+            return f"account id is empty or longer than {_ID_LIMIT} characters"
+        if account.handle and len(account.handle) > 200:
+            return "handle longer than 200 characters"
+        if account.display_name and len(account.display_name) > 300:
+            account.display_name = account.display_name[:300]
+        if account.url and len(account.url) > 500:
+            account.url = None
+    post = record.post
+    if post is not None:
+        if post.platform not in platform_ids:
+            return f"unknown platform {post.platform!r}"
+        if not post.platform_post_id or len(post.platform_post_id) > _ID_LIMIT:
+            return f"post id is empty or longer than {_ID_LIMIT} characters"
+        if not post.platform_account_id or len(post.platform_account_id) > _ID_LIMIT:
+            return f"author id is empty or longer than {_ID_LIMIT} characters"
+        if post.url and len(post.url) > 500:
+            post.url = None  # the raw record keeps it
+    return None
+
+
+def _write_errors(
+    session: Session,
+    run_id: int,
+    file: str,
+    errors: list[RecordError],
+    platform_ids: dict[str, int],
+    severity: ErrorSeverity,
+) -> None:
+    session.execute(
+        insert(IngestError),
+        [
+            {
+                "run_id": run_id,
+                "file": file[:1000],
+                "location": error.location[:100],
+                "severity": severity,
+                "reason": error.reason,
+                "excerpt": error.excerpt,
+                "platform_id": platform_ids.get(error.platform or ""),
+                "created_at": utcnow(),
+            }
+            for error in errors
+        ],
+    )
+
+
+def _sha256(source: Source) -> str:
+    digest = hashlib.sha256()
+    with source.open() as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def already_imported(*, session: Session, sha256: str) -> bool:
+    """True if a completed run imported a file with these exact bytes."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    IngestRun.source_sha256 == sha256, IngestRun.status == RunStatus.COMPLETED
+                )
+            )
+        )
+    )
+
+
+def watch(
+    directory: Path,
+    importer: Importer,
+    *,
+    interval: float = 5.0,
+    rounds: int | None = None,
+    on_result: Callable[[RunResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[RunResult]:
+    """Import files dropped into `directory` once their size stops changing.
+
+    A file is taken when two polls see the same size and modification time, so a copy
+    still in progress is not read half-way. Files whose exact bytes were imported before
+    (this run or an earlier one) are passed over. `rounds` bounds the polls (tests).
+    """
+    sizes: dict[Path, tuple[int, float]] = {}
+    done: set[tuple[Path, int, float]] = set()
+    round_number = 0
+    while rounds is None or round_number < rounds:
+        round_number += 1
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            if any(part.startswith(".") for part in path.relative_to(directory).parts):
+                continue
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime)
+            if (path, *signature) in done:
+                continue
+            if sizes.get(path) != signature:
+                sizes[path] = signature
+                continue
+            done.add((path, *signature))
+            if _seen_before(importer, path):
+                continue
+            for result in importer.import_paths([path]):
+                if on_result is not None:
+                    on_result(result)
+                yield result
+        if rounds is None or round_number < rounds:
+            sleep(interval)
+
+
+def _seen_before(importer: Importer, path: Path) -> bool:
+    if path.suffix.lower() == ".zip":
+        return False  # members are checked one by one as they are imported
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.stat().st_size < 2**30 else ""
+    with importer.sessions() as session:
+        return bool(digest) and already_imported(session=session, sha256=digest)
