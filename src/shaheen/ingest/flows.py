@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shaheen.errors import BadInput
 from shaheen.ingest import service
 from shaheen.ingest.connectors import registry
+from shaheen.ingest.connectors._parsing import check_text_head, clean_text, sniffable
 from shaheen.ingest.connectors.base import (
     BadSource,
     Connector,
@@ -139,9 +140,8 @@ class Importer:
             return registry().get(self.format_name)(options)
         with source.open() as stream:
             head = stream.read(_HEAD_BYTES)
-        if not head.strip():
-            raise BadSource(f"{source.name}: the file is empty")
-        connector = registry().detect(head, source.name, options)
+        check_text_head(source, head)  # empty or not text: say so, not "unrecognised"
+        connector = registry().detect(sniffable(head), source.name, options)
         if connector is None:
             known = ", ".join(sorted(registry().connectors))
             raise BadSource(
@@ -368,8 +368,8 @@ def _write_errors(
                 "file": file[:1000],
                 "location": error.location[:100],
                 "severity": severity,
-                "reason": error.reason,
-                "excerpt": error.excerpt,
+                "reason": clean_text(error.reason),
+                "excerpt": clean_text(error.excerpt),
                 "platform_id": platform_ids.get(error.platform or ""),
                 "created_at": utcnow(),
             }

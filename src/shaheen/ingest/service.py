@@ -65,16 +65,22 @@ def _existing(
 def upsert_accounts(
     *, session: Session, platform_ids: dict[str, int], records: Iterable[AccountRecord]
 ) -> tuple[UpsertCounts, dict[tuple[int, str], int]]:
-    """Store accounts; return the counts and each key's account id."""
+    """Store accounts; return the counts and each key's account id.
+
+    A record observed *before* the account was last seen (an older export imported
+    late) never overwrites newer values: it only fills empty fields and adds its
+    follower count to the history, once.
+    """
     batch = _merged(records, "platform_account_id")
     keys = [(platform_ids[r.platform], r.platform_account_id) for r in batch]
-    columns = [getattr(Account, name) for name in ("id", *_ACCOUNT_FIELDS)]
+    columns = [getattr(Account, name) for name in ("id", "last_seen_at", *_ACCOUNT_FIELDS)]
     existing = _existing(session, columns, (Account.platform_id, Account.platform_account_id), keys)
     counts = UpsertCounts()
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
     observations: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
     ids: dict[tuple[int, str], int] = {}
     for key, record in zip(keys, batch, strict=True):
         seen_at = record.observed_at or now
@@ -93,13 +99,26 @@ def upsert_accounts(
             )
             continue
         ids[key] = row.id
-        changes = _changes(row, record, _ACCOUNT_FIELDS)
-        if record.followers is not None and record.followers != row.followers:
-            observations.append(
-                {"account_id": row.id, "followers": record.followers, "observed_at": seen_at}
-            )
+        if seen_at >= row.last_seen_at:
+            changes = _changes(row, record, _ACCOUNT_FIELDS)
+            if record.followers is not None and record.followers != row.followers:
+                observations.append(
+                    {"account_id": row.id, "followers": record.followers, "observed_at": seen_at}
+                )
+            if changes:
+                changes["last_seen_at"] = seen_at
+        else:
+            changes = {
+                f: v
+                for f, v in _changes(row, record, _ACCOUNT_FIELDS).items()
+                if getattr(row, f) is None
+            }
+            if record.followers is not None:
+                late.append(
+                    {"account_id": row.id, "followers": record.followers, "observed_at": seen_at}
+                )
         if changes:
-            changed_rows.append({"id": row.id, "last_seen_at": seen_at, **changes})
+            changed_rows.append({"id": row.id, **changes})
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -128,9 +147,24 @@ def upsert_accounts(
         counts.new += len(new_rows)
     if changed_rows:
         session.execute(update(Account), changed_rows)
+    observations.extend(_unrecorded(session, late))
     if observations:
         session.execute(insert(FollowerObservation), observations)
     return counts, ids
+
+
+def _unrecorded(session: Session, late: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The late observations not already in the history (re-imports add nothing)."""
+    if not late:
+        return []
+    known = set(
+        session.execute(
+            select(FollowerObservation.account_id, FollowerObservation.observed_at).where(
+                FollowerObservation.account_id.in_({o["account_id"] for o in late})
+            )
+        ).all()
+    )
+    return [o for o in late if (o["account_id"], o["observed_at"]) not in known]
 
 
 def upsert_posts(

@@ -155,15 +155,27 @@ MEDIA_SUFFIXES = frozenset(
 )
 
 
+#: Files found inside export folders that are never exports themselves (Telegram's HTML
+#: view with its styles and scripts, read-me files).
+NOT_EXPORT_SUFFIXES = frozenset({".md", ".html", ".htm", ".css", ".js", ".log"})
+
+
 def is_media_name(name: str) -> bool:
     """True for files that are attachments, not exports."""
     return PurePosixPath(name).suffix.lower() in MEDIA_SUFFIXES
 
 
+def _is_candidate(name: str) -> bool:
+    suffix = PurePosixPath(name).suffix.lower()
+    return suffix not in MEDIA_SUFFIXES and suffix not in NOT_EXPORT_SUFFIXES
+
+
 def expand(path: Path) -> Iterator[Source]:
     """The export files under `path`: itself, a folder's files, or a zip's members.
 
-    Attachments (images, video, audio) are not yielded: exports reference them.
+    Inside folders and archives, attachments (images, video, audio) and web or read-me
+    files are not yielded: exports reference the former, and the latter are not data.
+    A file named directly is always tried.
     """
     if path.is_dir():
         root = path.resolve()
@@ -172,7 +184,7 @@ def expand(path: Path) -> Iterator[Source]:
                 continue
             if child.suffix.lower() == ".zip":
                 yield from expand(child)
-            elif not is_media_name(child.name):
+            elif _is_candidate(child.name):
                 yield FileSource(child, root)
         return
     if not path.exists():
@@ -181,7 +193,7 @@ def expand(path: Path) -> Iterator[Source]:
         archive = zipfile.ZipFile(path)
         check_archive(archive, str(path))
         for info in archive.infolist():
-            if not info.is_dir() and not is_media_name(info.filename):
+            if not info.is_dir() and _is_candidate(info.filename):
                 yield ZipMemberSource(archive, info, str(path))
         return
     yield FileSource(path)

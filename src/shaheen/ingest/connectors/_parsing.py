@@ -25,7 +25,7 @@ EXCERPT = 200
 def excerpt(raw: bytes | str) -> str:
     """The start of a bad record, printable, for the error table."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return text[:EXCERPT]
+    return clean_text(text[:EXCERPT])
 
 
 def clean_text(value: str) -> str:
@@ -123,23 +123,44 @@ def head(source: Source, size: int = 65536) -> bytes:
 
 
 def check_text_head(source: Source, data: bytes) -> str:
-    """The encoding to read `source` with; `BadSource` if it is empty or not UTF-8 text."""
+    """The encoding to read `source` with; `BadSource` if it is empty or not UTF-8 text.
+
+    A file is refused only when its first line, or most lines of its start, are not
+    UTF-8; a stray line in another encoding is left for the connector to report as
+    that record's error, so the good lines around it are kept.
+    """
     if not data.strip():
         raise BadSource(f"{source.name}: the file is empty")
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(data) - 4:  # not just a character cut at the edge of `data`
-            guess = "UTF-16" if data[1:2] == b"\x00" else "a legacy code page"
-            raise BadSource(
-                f"{source.name}: not UTF-8 text (byte {exc.start} looks like {guess}); "
-                "export again as UTF-8"
-            ) from None
+    lines = data.split(b"\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle of a character
+    bad = [index for index, line in enumerate(lines) if not _decodes(line)]
+    if bad and (bad[0] == 0 or len(bad) * 2 > len(lines)):
+        guess = "UTF-16" if data[1:2] == b"\x00" else "a legacy code page"
+        raise BadSource(
+            f"{source.name}: not UTF-8 text (line {bad[0] + 1} looks like {guess}); "
+            "export again as UTF-8"
+        )
     return "utf-8"
+
+
+def _decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniffable(head: bytes) -> bytes:
+    """`head` as UTF-8 for sniffing, whatever Unicode encoding its BOM announces."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", "ignore").encode("utf-8")
+    return head.removeprefix(codecs.BOM_UTF8)
 
 
 def iter_lines(source: Source, encoding: str) -> Iterator[tuple[int, str | RecordError]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from shaheen.ingest.connectors._parsing import (
@@ -64,10 +65,12 @@ class XApiV2Connector(Connector):
         data = response["data"]
         tweets = data if isinstance(data, list) else [data]
         includes = response.get("includes") or {}
+        retrieved = _retrieved_at(response)
         users: dict[str, AccountRecord] = {}
         for index, user in enumerate(includes.get("users") or []):
             try:
                 account = _account(user)
+                account.observed_at = retrieved
             except (ValueError, KeyError, TypeError) as exc:
                 yield RecordError(
                     f"{location}, includes.users[{index}]",
@@ -103,6 +106,14 @@ class XApiV2Connector(Connector):
         ]
         if quiet:
             yield Record(f"{location}, includes.users", accounts=quiet)
+
+
+def _retrieved_at(response: dict[str, Any]) -> datetime | None:
+    """When twarc fetched the page: the time its follower counts were true."""
+    try:
+        return parse_time(response["__twarc"]["retrieved_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _reason(exc: Exception) -> str:
