@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from shaheen.config import get_settings
 from shaheen.demo import flows
+from shaheen.ingest.commands import results_table
 from shaheen.reports.commands import stats_table
 from shaheen.runtime import cli_actor, open_database
 
@@ -15,19 +17,20 @@ console = Console()
 def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> None:
     """Migrate, load the knowledge base, seed fictional accounts and posts, run every stage."""
     database = open_database(require_schema=False)
+    workdir = get_settings().media_dir.parent / "demo"
     with console.status("running the demo pipeline…"):
         summary = flows.run(
-            engine=database.engine, sessions=database.sessions, actor=cli_actor(), seed=seed
+            engine=database.engine,
+            sessions=database.sessions,
+            actor=cli_actor(),
+            workdir=workdir,
+            seed=seed,
         )
     console.print(
         f"knowledge base [bold]{summary.kb_version}[/]: {summary.organisations} organisations"
     )
-    console.print(
-        f"synthetic dataset: accounts {summary.accounts.new} new, "
-        f"{summary.accounts.updated} updated, {summary.accounts.unchanged} unchanged; "
-        f"posts {summary.posts.new} new, {summary.posts.updated} updated, "
-        f"{summary.posts.unchanged} unchanged"
-    )
+    console.print(f"synthetic exports written to {workdir / 'exports'}, one per platform")
+    console.print(results_table(summary.runs, title="Ingest of the synthetic exports"))
     labels = ", ".join(f"{label} {n}" for label, n in sorted(summary.labels.items()))
     console.print(f"ground truth of the posts: {labels}")
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))

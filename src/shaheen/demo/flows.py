@@ -1,8 +1,9 @@
 """The demo: every stage that exists, end to end, on the synthetic dataset.
 
-`run()` is idempotent: running it twice on the same database leaves the same data
-(the generator is seeded and storage is keyed by platform ids), which is itself a
-small proof of the ingest guarantees.
+The dataset is written out as each platform's export format and imported through the
+connectors, exactly as a unit imports real exports. `run()` is idempotent: running it
+twice leaves the same data (the generator is seeded, storage is keyed by platform ids),
+which is itself a small proof of the ingest guarantees.
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
-from shaheen.demo.generator import DemoDataset, generate
-from shaheen.ingest import service as ingest
-from shaheen.ingest.enums import RunStatus
-from shaheen.ingest.models import IngestRun
-from shaheen.ingest.schemas import UpsertCounts
+from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
+from shaheen.demo.generator import generate
+from shaheen.ingest.connectors.base import ConnectorOptions
+from shaheen.ingest.flows import Importer, RunResult
+from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import service as knowledge
 from shaheen.platforms import service as platforms
-from shaheen.platforms.models import Platform
 from shaheen.reports import service as reports
 from shaheen.reports.schemas import Stats
 from shaheen.store import migrate
-from shaheen.store.base import utcnow
 from shaheen.store.engine import session_scope
 
 DEMO_AGENCIES: tuple[tuple[str, str, AgencyKind], ...] = (
@@ -56,8 +55,8 @@ class DemoSummary:
 
     kb_version: str
     organisations: int
-    accounts: UpsertCounts
-    posts: UpsertCounts
+    exports: list[Path]
+    runs: list[RunResult]
     labels: dict[str, int]
     stats: Stats
 
@@ -67,12 +66,12 @@ def run(
     engine: Engine,
     sessions: sessionmaker[Session],
     actor: str,
+    workdir: Path,
     seed: int = 7,
     now: datetime | None = None,
 ) -> DemoSummary:
-    """Migrate, seed reference data and the synthetic dataset, and collect the figures."""
+    """Migrate, seed reference data, write the synthetic exports and ingest them."""
     migrate.upgrade(engine)
-    dataset = generate(seed=seed, now=now)
     with session_scope(sessions) as session:
         platforms.sync_registry(session=session)
         merged = knowledge.merge(
@@ -80,13 +79,21 @@ def run(
         )
         kb = knowledge.load(session=session, merged=merged, actor=actor)
         _seed_people(session)
-        accounts, posts = _store(session, dataset)
+    dataset = generate(seed=seed, now=now)
+    exports = write_exports(dataset, workdir / "exports")
+    importer = Importer(
+        sessions=sessions,
+        media=MediaStore(workdir / "media"),
+        options=ConnectorOptions(timezone=str(WHATSAPP_ZONE)),
+    )
+    runs = importer.import_paths(exports)
+    with session_scope(sessions) as session:
         figures = reports.collect(session=session)
     return DemoSummary(
         kb_version=kb.version,
         organisations=len(merged.organisations),
-        accounts=accounts,
-        posts=posts,
+        exports=exports,
+        runs=runs,
         labels=dict(Counter(post.label.value for post in dataset.posts)),
         stats=figures,
     )
@@ -102,24 +109,3 @@ def _seed_people(session: Session) -> None:
         agencies.ensure_user(
             session=session, agency=lead, username=username, display_name=display, role=role
         )
-
-
-def _store(session: Session, dataset: DemoDataset) -> tuple[UpsertCounts, UpsertCounts]:
-    platform_ids = {code: pid for code, pid in session.execute(select(Platform.code, Platform.id))}
-    run = IngestRun(source="synthetic demo dataset", connector="demo")
-    session.add(run)
-    session.flush()
-    accounts, account_ids = ingest.upsert_accounts(
-        session=session, platform_ids=platform_ids, records=[a.record for a in dataset.accounts]
-    )
-    posts = ingest.upsert_posts(
-        session=session,
-        platform_ids=platform_ids,
-        account_ids=account_ids,
-        records=[p.record for p in dataset.posts],
-    )
-    run.records_read = len(dataset.accounts) + len(dataset.posts)
-    run.records_new = accounts.new + posts.new
-    run.records_updated = accounts.updated + posts.updated
-    run.status, run.finished_at = RunStatus.COMPLETED, utcnow()
-    return accounts, posts

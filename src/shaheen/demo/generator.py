@@ -121,13 +121,14 @@ def _account(rng: random.Random, platform: str, index: int, anchor: datetime) ->
     org = rng.choice(ORGS) if persona is Persona.PROPAGANDIST else None
     if persona is Persona.PROPAGANDIST and org is not None:
         known = KNOWN_HANDLES.get(org.slug, ())
-        handle = (
-            known[index % len(known)] if known and index < 6 else f"qafla_{rng.randint(100, 999)}"
-        )
+        # The first propagandists use the handles the demo knowledge base lists as known
+        # accounts; the rest get fresh ones. The index keeps handles unique per platform.
+        slot = index // 3
+        handle = known[slot] if slot < len(known) else f"qafla_{rng.randint(100, 999)}{index:02d}"
         display, bio = f"{org.wing} Official", f"Voice of the caravan {org.tag}"
         followers = int(rng.lognormvariate(9.0, 1.2))
     elif persona is Persona.NEWS_OUTLET:
-        display = _NEWS_OUTLETS[index % len(_NEWS_OUTLETS)]
+        display = _NEWS_OUTLETS[(index // 6) % len(_NEWS_OUTLETS)]
         handle = display.lower().replace(" ", "_")
         bio, followers = (
             "News and analysis from Pakistan. Demo outlet.",
@@ -135,7 +136,7 @@ def _account(rng: random.Random, platform: str, index: int, anchor: datetime) ->
         )
     else:
         display = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
-        handle = display.lower().replace(" ", ".") + str(rng.randint(1, 99))
+        handle = display.lower().replace(" ", ".") + f"{index:02d}"  # unique per platform
         bio, followers = "Cricket, chai and family.", int(rng.lognormvariate(5.5, 1.0))
     record = AccountRecord(
         platform=platform,

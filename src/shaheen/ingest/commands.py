@@ -233,8 +233,9 @@ def _print_errors(rows: list[IngestError]) -> None:
         )
 
 
-def _report(database: Database, results: list[flows.RunResult], errors: bool = True) -> None:
-    table = Table(title="Ingest")
+def results_table(results: list[flows.RunResult], title: str = "Ingest") -> Table:
+    """One row per imported file with its counts."""
+    table = Table(title=title)
     for column in (
         "file",
         "format",
@@ -263,7 +264,12 @@ def _report(database: Database, results: list[flows.RunResult], errors: bool = T
             f"{r.skipped:,}",
             f"{r.seconds:.1f}",
         )
-    console.print(table)
+    return table
+
+
+def _report(database: Database, results: list[flows.RunResult], errors: bool = True) -> None:
+    """The results table, any failed files, and the first record errors."""
+    console.print(results_table(results))
     for r in results:
         if r.error:
             console.print(
