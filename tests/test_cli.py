@@ -96,3 +96,72 @@ def test_upgrade_load_list_demo_stats(
 
     verify = shaheen("audit", "verify", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert verify.returncode == 0 and "audit chain intact" in verify.stdout
+
+
+DATA = Path(__file__).parent / "data" / "ingest"
+
+
+def test_ingest_reports_counts_and_record_errors(tmp_path: Path) -> None:
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    result = shaheen("ingest", str(DATA / "x" / "damaged.jsonl"), cwd=tmp_path, COLUMNS="200")
+    assert result.returncode == 0, result.stderr
+    assert "damaged.jsonl" in result.stdout and "x_api_v2" in result.stdout
+    assert "line 3, data[0]: tweet has no author_id" in result.stdout
+    runs = shaheen("ingest", "runs", cwd=tmp_path, COLUMNS="200")
+    assert "completed" in runs.stdout
+    errors = shaheen("ingest", "errors", cwd=tmp_path, COLUMNS="200")
+    assert errors.stdout.count("rejected") == 4
+
+
+def test_ingest_of_a_broken_file_fails_with_exit_5(tmp_path: Path) -> None:
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    result = shaheen(
+        "ingest", str(DATA / "telegram" / "truncated.json"), cwd=tmp_path, COLUMNS="200"
+    )
+    assert result.returncode == 5
+    assert "malformed or truncated JSON" in result.stdout
+    assert "nothing from it was kept" in result.stdout
+
+
+def test_ingest_with_a_format_and_mapping(tmp_path: Path) -> None:
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    result = shaheen(
+        "ingest",
+        "--format",
+        "generic_csv",
+        "--map",
+        "post_id=id",
+        "--map",
+        "account_id=author",
+        "--map",
+        "text=message",
+        "--map",
+        "url=link",
+        str(DATA / "generic" / "mapped.csv"),
+        cwd=tmp_path,
+        COLUMNS="200",
+    )
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(shaheen("stats", "--json", cwd=tmp_path).stdout)
+    assert stats["totals"]["posts"] == 2
+    bad = shaheen(
+        "ingest", "--map", "txt=message", str(DATA / "generic" / "mapped.csv"), cwd=tmp_path
+    )
+    assert bad.returncode == 5 and "'txt' is not one of" in bad.stderr
+
+
+def test_tips_from_the_command_line(tmp_path: Path) -> None:
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    added = shaheen(
+        "tip",
+        "add",
+        "https://www.tiktok.com/@fictional/video/1",
+        "--note",
+        "recruitment video",
+        cwd=tmp_path,
+    )
+    assert added.returncode == 0 and "recorded for tiktok" in added.stdout
+    refused = shaheen("tip", "add", "not a url", cwd=tmp_path)
+    assert refused.returncode == 5 and "is not a web address" in refused.stderr
+    listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200")
+    assert "recruitment video" in listed.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,7 @@ class Importer:
         self.format_name = format_name
         self.batch_size = batch_size
         self.on_progress = on_progress
+        self._authors = _AuthorMemo()
         if format_name is not None:
             registry().get(format_name)  # fail now on an unknown format, not per file
 
@@ -192,6 +194,7 @@ class Importer:
                     self._store_records(session, batch.records, platform_ids, result)
             except DBAPIError:
                 log.warning("batch refused by the database; retrying record by record")
+                self._authors.forget()  # what it remembered of the batch was rolled back
                 for record in batch.records:
                     try:
                         with session.begin_nested():
@@ -210,8 +213,8 @@ class Importer:
         if self.on_progress is not None:
             self.on_progress(source.name, result.read)
 
-    @staticmethod
     def _store_records(
+        self,
         session: Session,
         records: list[Record],
         platform_ids: dict[str, int],
@@ -224,9 +227,13 @@ class Importer:
             if post is not None and (post.platform, post.platform_account_id) not in known:
                 accounts.append(AccountRecord(post.platform, post.platform_account_id))
                 known.add((post.platform, post.platform_account_id))
-        account_counts, account_ids = service.upsert_accounts(
-            session=session, platform_ids=platform_ids, records=accounts
+        fresh, account_ids = self._authors.split(accounts, platform_ids)
+        account_counts, stored_ids = service.upsert_accounts(
+            session=session, platform_ids=platform_ids, records=fresh
         )
+        account_counts.unchanged += len(accounts) - len(fresh)
+        account_ids.update(stored_ids)
+        self._authors.remember(fresh, platform_ids, stored_ids)
         posts = [r.post for r in records if r.post is not None]
         post_counts = service.upsert_posts(
             session=session, platform_ids=platform_ids, account_ids=account_ids, records=posts
@@ -318,6 +325,73 @@ class Importer:
         result = RunResult(name, connector, run.id, error=error)
         self._finish(run.id, result, 0.0)
         return result
+
+
+class _AuthorMemo:
+    """The last state of each account this importer sent to the store, bounded in size.
+
+    Exports repeat the author's details on every post. Sending an account record equal
+    to the last one sent (same fields, same observation time) is provably a no-op, so
+    such records skip the lookup and the comparison. The memo holds at most `limit`
+    accounts (least recently seen dropped first), keeping memory constant.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[tuple[int, str], tuple[int, tuple[object, ...]]] = OrderedDict()
+
+    @staticmethod
+    def _state(account: AccountRecord) -> tuple[object, ...]:
+        return (
+            account.handle,
+            account.display_name,
+            account.bio,
+            account.url,
+            account.followers,
+            account.verified,
+            account.observed_at,
+        )
+
+    def split(
+        self, accounts: list[AccountRecord], platform_ids: dict[str, int]
+    ) -> tuple[list[AccountRecord], dict[tuple[int, str], int]]:
+        """(accounts that must be stored, ids of those that need not be)."""
+        fresh: list[AccountRecord] = []
+        ids: dict[tuple[int, str], int] = {}
+        for account in accounts:
+            key = (platform_ids[account.platform], account.platform_account_id)
+            remembered = self._seen.get(key)
+            if remembered is not None and remembered[1] == self._state(account):
+                ids[key] = remembered[0]
+                self._seen.move_to_end(key)
+            else:
+                fresh.append(account)
+        return fresh, ids
+
+    def remember(
+        self,
+        accounts: list[AccountRecord],
+        platform_ids: dict[str, int],
+        ids: dict[tuple[int, str], int],
+    ) -> None:
+        # Duplicates inside one batch were merged by the store, so only a key's single
+        # occurrence is a state the database has actually seen.
+        counts: dict[tuple[int, str], int] = {}
+        for account in accounts:
+            key = (platform_ids[account.platform], account.platform_account_id)
+            counts[key] = counts.get(key, 0) + 1
+        for account in accounts:
+            key = (platform_ids[account.platform], account.platform_account_id)
+            if counts[key] == 1 and key in ids:
+                self._seen[key] = (ids[key], self._state(account))
+                self._seen.move_to_end(key)
+            else:
+                self._seen.pop(key, None)
+        while len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+
+    def forget(self) -> None:
+        self._seen.clear()
 
 
 def _platform(record: Record) -> str | None:

@@ -74,7 +74,8 @@ class Post(Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     scanned_at: Mapped[datetime | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When a re-import last changed the post; None while it is as first seen.
+    changed_at: Mapped[datetime | None]
 
 
 class Media(Base):

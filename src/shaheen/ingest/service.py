@@ -11,20 +11,26 @@ differs from the last one seen.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shaheen.ingest.models import Account, FollowerObservation, Post
 from shaheen.ingest.schemas import AccountRecord, PostRecord, UpsertCounts
 from shaheen.store.base import utcnow
 
+# Bulk writes go through Core tables: no ORM objects exist, so its per-row bookkeeping
+# would be pure cost on the hot path of large imports.
+_ACCOUNTS = cast(Table, Account.__table__)
+_POSTS = cast(Table, Post.__table__)
+_OBSERVATIONS = cast(Table, FollowerObservation.__table__)
+
 _ACCOUNT_FIELDS = ("handle", "display_name", "bio", "url", "followers", "verified")
 _POST_FIELDS = ("text", "language", "url", "posted_at", "reach", "raw")
 
-# Row-value IN lists beyond a few hundred keys slow SQLite's planner; chunk lookups.
-_LOOKUP_CHUNK = 500
+# Under SQLite's default limit of host parameters per statement, with room to spare.
+_LOOKUP_CHUNK = 900
 
 RecordT = TypeVar("RecordT", AccountRecord, PostRecord)
 
@@ -51,14 +57,26 @@ def _existing(
     key_columns: tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]],
     keys: list[tuple[int, str]],
 ) -> dict[tuple[int, str], Any]:
+    """Stored rows for `keys`, one `platform_id = ? AND id IN (...)` query per chunk.
+
+    A single-column IN under an equality uses the (platform, id) unique index directly;
+    row-value IN lists are planned far worse by SQLite.
+    """
+    platform_column, id_column = key_columns
+    by_platform: dict[int, list[str]] = {}
+    for platform_id, platform_key in keys:
+        by_platform.setdefault(platform_id, []).append(platform_key)
     found: dict[tuple[int, str], Any] = {}
-    for start in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[start : start + _LOOKUP_CHUNK]
-        rows = session.execute(
-            select(*key_columns, *columns).where(tuple_(*key_columns).in_(chunk))
-        )
-        for row in rows:
-            found[(row[0], row[1])] = row
+    for platform_id, ids in by_platform.items():
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            rows = session.connection().execute(
+                select(id_column, *columns).where(
+                    platform_column == platform_id,
+                    id_column.in_(ids[start : start + _LOOKUP_CHUNK]),
+                )
+            )
+            for row in rows:
+                found[(platform_id, row[0])] = row
     return found
 
 
@@ -123,8 +141,8 @@ def upsert_accounts(
         else:
             counts.unchanged += 1
     if new_rows:
-        inserted = session.execute(
-            insert(Account).returning(
+        inserted = session.connection().execute(
+            insert(_ACCOUNTS).returning(
                 Account.id,
                 Account.platform_id,
                 Account.platform_account_id,
@@ -149,7 +167,7 @@ def upsert_accounts(
         session.execute(update(Account), changed_rows)
     observations.extend(_unrecorded(session, late))
     if observations:
-        session.execute(insert(FollowerObservation), observations)
+        session.connection().execute(insert(_OBSERVATIONS), observations)
     return counts, ids
 
 
@@ -193,7 +211,6 @@ def upsert_posts(
                     "platform_post_id": key[1],
                     "account_id": account_id,
                     "first_seen_at": now,
-                    "updated_at": now,
                     **{f: getattr(record, f) for f in _POST_FIELDS},
                 }
             )
@@ -202,12 +219,13 @@ def upsert_posts(
         if changes:
             # A changed text must be scanned again.
             extra = {"scanned_at": None} if "text" in changes else {}
-            changed_rows.append({"id": row.id, "updated_at": now, **changes, **extra})
+            changed_rows.append({"id": row.id, "changed_at": now, **changes, **extra})
             counts.updated += 1
         else:
             counts.unchanged += 1
     if new_rows:
-        session.execute(insert(Post), new_rows)
+        # A Core insert of the table skips the ORM's per-row bookkeeping (no objects exist).
+        session.connection().execute(insert(_POSTS), new_rows)
         counts.new += len(new_rows)
     if changed_rows:
         session.execute(update(Post), changed_rows)

@@ -29,8 +29,9 @@ NAMING_CONVENTION = {
 #: A 64-bit key on PostgreSQL; SQLite needs plain INTEGER for its rowid alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-#: Schemaless details (evidence, raw records): JSONB where the database has it.
-JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+#: Schemaless details (evidence, raw records): JSONB where the database has it. Python
+#: None is stored as SQL NULL, not as the JSON literal `null`.
+JSONDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> datetime:

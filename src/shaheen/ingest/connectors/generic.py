@@ -28,6 +28,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
 from shaheen.ingest.connectors._parsing import (
@@ -75,8 +76,17 @@ class _Mapped(Connector):
                 f"known: {', '.join(CANONICAL)}"
             )
 
+    @cached_property
+    def _columns(self) -> dict[str, str]:
+        """Canonical name → source column, worked out once per connector."""
+        return {field: self.options.mapping.get(field, field) for field in CANONICAL}
+
+    @cached_property
+    def _used(self) -> frozenset[str]:
+        return frozenset(self._columns.values())
+
     def _get(self, row: Mapping[str, Any], field: str) -> Any:
-        value = row.get(self.options.mapping.get(field, field))
+        value = row.get(self._columns[field])
         return value.strip() if isinstance(value, str) else value
 
     def _row(self, row: Mapping[str, Any], location: str) -> Item:
@@ -86,44 +96,46 @@ class _Mapped(Connector):
             return RecordError(location, str(exc), excerpt(json.dumps(row, default=str)))
 
     def _record(self, row: Mapping[str, Any], location: str) -> Record:
-        url = self._get(row, "url") or None
+        # One pass over the mapping per row: this is the hot path of bulk imports.
+        v = {
+            field: value.strip() if isinstance(value, str) else value
+            for field, column in self._columns.items()
+            if (value := row.get(column)) not in (None, "")
+        }
+        url = v.get("url")
         platform = (
-            self._get(row, "platform")
-            or self.options.platform
-            or (platform_from_url(url) if url else None)
+            v.get("platform") or self.options.platform or (platform_from_url(url) if url else None)
         )
         if platform not in PLATFORM_CODES:
             raise ValueError(f"unknown or missing platform {platform!r}; give --platform")
-        post_id = self._get(row, "post_id")
-        handle = self._get(row, "account_handle") or None
-        account_id = self._get(row, "account_id") or (handle.lower() if handle else None)
-        if post_id in (None, "") or account_id in (None, ""):
+        handle = v.get("account_handle")
+        account_id = v.get("account_id") or (handle.lower() if handle else None)
+        post_id = v.get("post_id")
+        if post_id is None or account_id is None:
             raise ValueError("row needs post_id and account_id (or account_handle)")
-        posted = self._get(row, "posted_at")
-        name, bio = self._get(row, "account_name"), self._get(row, "account_bio")
-        used = {self.options.mapping.get(f, f) for f in CANONICAL}
-        extra = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
-        media = self._get(row, "media")
+        used = self._used
+        extra = {k: x for k, x in row.items() if k not in used and x not in (None, "")}
         account = AccountRecord(
             platform=platform,
             platform_account_id=str(account_id),
             handle=clean_text(handle.lstrip("@")) if handle else None,
-            display_name=clean_text(str(name)) if name else None,
-            bio=clean_text(str(bio)) if bio else None,
-            followers=to_int(self._get(row, "account_followers")),
-            verified=to_bool(self._get(row, "account_verified")),
+            display_name=clean_text(str(v["account_name"])) if "account_name" in v else None,
+            bio=clean_text(str(v["account_bio"])) if "account_bio" in v else None,
+            followers=to_int(v.get("account_followers")),
+            verified=to_bool(v.get("account_verified")),
         )
         post = PostRecord(
             platform=platform,
             platform_post_id=str(post_id),
             platform_account_id=str(account_id),
-            text=clean_text(str(self._get(row, "text") or "")),
-            language=self._get(row, "language") or None,
+            text=clean_text(str(v.get("text", ""))),
+            language=v.get("language"),
             url=url,
-            posted_at=parse_time(posted) if posted not in (None, "") else None,
-            reach=to_int(self._get(row, "reach")),
+            posted_at=parse_time(v["posted_at"]) if "posted_at" in v else None,
+            reach=to_int(v.get("reach")),
             raw=clean_json(extra) if extra else None,
         )
+        media = v.get("media")
         refs = [MediaRef(p.strip()) for p in str(media).split(";") if p.strip()] if media else []
         return Record(location, post=post, accounts=[account], media=refs)
 

@@ -1,4 +1,5 @@
-"""Ingest runs record skipped records, file hash and error; error severity; tips.
+"""Ingest runs record skipped records, file hash and error; error severity; tips;
+posts keep when a re-import changed them (changed_at) instead of an always-set updated_at.
 
 Revision ID: 0002
 Revises: 0001
@@ -67,8 +68,23 @@ def upgrade() -> None:
             batch_op.f("ix_ingest_runs_source_sha256"), ["source_sha256"], unique=False
         )
 
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.drop_column("updated_at")
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "updated_at",
+                sa.DateTime(timezone=True),
+                nullable=False,
+                server_default=sa.func.now(),
+            )
+        )
+        batch_op.drop_column("changed_at")
+
     with op.batch_alter_table("ingest_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ingest_runs_source_sha256"))
         batch_op.drop_column("error")
