@@ -211,6 +211,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--naive-sample", type=int, default=20_000)
     parser.add_argument("--postgres", default=os.environ.get("SHAHEEN_TEST_POSTGRES_URL"))
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -224,7 +225,7 @@ def main() -> None:
         print(json.dumps(report))
         return
 
-    backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    backends = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
     with tempfile.TemporaryDirectory(prefix="shaheen-bench-") as tmp:
         folder = Path(tmp)
         data, tenth, sample = (

@@ -44,6 +44,7 @@ from shaheen.store.base import utcnow
 log = logging.getLogger(__name__)
 
 _ID_LIMIT = 128
+_FIRST_ANALYZE = 5_000
 _HEAD_BYTES = 65536
 
 
@@ -163,6 +164,7 @@ class Importer:
             code: pid for code, pid in session.execute(select(Platform.code, Platform.id))
         }
         batch = _Batch()
+        next_analyze = _FIRST_ANALYZE
         for item in connector.parse(source):
             result.read += 1
             if isinstance(item, Skipped):
@@ -177,6 +179,9 @@ class Importer:
             if len(batch.records) + len(batch.errors) >= self.batch_size:
                 self._store(session, run_id, source, batch, platform_ids, result)
                 batch = _Batch()
+                if result.read >= next_analyze:  # at 5k, 50k, 500k… records
+                    service.refresh_statistics(session=session)
+                    next_analyze *= 10
         self._store(session, run_id, source, batch, platform_ids, result)
 
     def _store(

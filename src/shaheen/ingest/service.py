@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shaheen.ingest.models import Account, FollowerObservation, Post
@@ -242,6 +242,18 @@ def _changes(
         if value is not None and value != getattr(row, name):
             changes[name] = value
     return changes
+
+
+def refresh_statistics(*, session: Session) -> None:
+    """Bring the planner's row counts up to date during a large import (PostgreSQL).
+
+    A table filled inside one long transaction still looks empty to PostgreSQL's
+    planner, which then answers the key lookups by scanning the whole table: quadratic
+    time. ANALYZE inside the transaction counts its own new rows. SQLite plans these
+    lookups on the unique index anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE accounts, posts, follower_observations"))
 
 
 def follower_history(*, session: Session, account_id: int) -> list[FollowerObservation]:

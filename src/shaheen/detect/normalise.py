@@ -1,0 +1,163 @@
+"""Text normalisation for matching: one canonical form for every way a name is disguised.
+
+Propaganda spells names many ways: Arabic or Urdu letter forms (ي/ی, ك/ک, ه/ہ),
+diacritics and tatweel (تحریـــک), zero-width and bidi controls slipped inside words,
+Cyrillic or Greek look-alikes (Тehreek), leetspeak (t3hr33k), separators inside
+acronyms (T.T.P, t t p), and stretched letters (zindabaaad). `normalise` folds all of
+them away, so the lexicon needs one spelling per term.
+
+How: every character is folded on its own (NFKD, combining marks dropped, case-folded,
+Arabic-script letters unified to Urdu forms, digits to ASCII, look-alikes to Latin,
+invisible characters removed) through a table built once for the whole Basic
+Multilingual Plane, applied by `str.translate` in C. Three regex stages then only
+*delete* characters or substitute one for one (leetspeak inside words, separators inside
+acronyms, runs of three or more letters), which keeps offsets trivial to follow.
+
+`normalise_with_offsets` does the same work character by character and also returns,
+for each output character, the index of the original character it came from, so the UI
+can highlight the original text. It is slower and used only for posts that matched;
+tests hold the two paths to the same output.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+# Arabic-script letters unified to the forms Urdu writes (ي ى → ی, ك → ک, ه → ہ, ة → ۃ);
+# heh doachashmee ھ is kept, as Urdu uses it for aspirates.
+_ARABIC_TO_URDU = {
+    "\u064a": "\u06cc",  # ARABIC YEH → FARSI YEH
+    "\u0649": "\u06cc",  # ALEF MAKSURA → FARSI YEH
+    "\u06d2": "\u06d2",  # YEH BARREE stays
+    "\u0643": "\u06a9",  # ARABIC KAF → KEHEH
+    "\u0647": "\u06c1",  # HEH → HEH GOAL
+    "\u06d5": "\u06c1",  # AE → HEH GOAL
+    "\u0629": "\u06c3",  # TEH MARBUTA → TEH MARBUTA GOAL
+    "\u0671": "\u0627",  # ALEF WASLA → ALEF
+}
+# Latin look-alikes from Cyrillic and Greek (lower case; case is folded first).
+_CONFUSABLES = dict(
+    zip(
+        "аеорсухіјѕԁɡһкмтвнοαερτυνικχ",
+        "aeopcyxijsdghkmtbhoaeptuvikx",
+        strict=True,
+    )
+)
+_INVISIBLE = (
+    set(range(0x200B, 0x2010))  # zero-width space/joiners, LRM, RLM
+    | set(range(0x202A, 0x202F))  # bidi embeddings and overrides
+    | set(range(0x2060, 0x2065))  # word joiner, invisible operators
+    | set(range(0x2066, 0x206A))  # bidi isolates
+    | {0x00AD, 0xFEFF, 0x061C, 0x180E, 0x0640}  # soft hyphen, BOM, ALM, MVS, tatweel
+)
+
+
+def _fold_char(char: str) -> str:
+    code = ord(char)
+    if code in _INVISIBLE:
+        return ""
+    if 0xD800 <= code <= 0xDFFF:  # a lone surrogate cannot be text
+        return ""
+    out = []
+    for part in unicodedata.normalize("NFKD", char):
+        if unicodedata.category(part) == "Mn":  # harakat, accents, hamza above
+            continue
+        for folded in part.casefold():
+            folded = _ARABIC_TO_URDU.get(folded, folded)
+            folded = _CONFUSABLES.get(folded, folded)
+            if unicodedata.category(folded) == "Nd":  # Arabic-Indic and other digits
+                folded = str(unicodedata.digit(folded))
+            out.append(folded)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[int, str]:
+    """The per-character fold for the BMP; only characters that change are listed."""
+    table: dict[int, str] = {}
+    for code in range(0x10000):
+        char = chr(code)
+        folded = _fold_char(char)
+        if folded != char:
+            table[code] = folded
+    return table
+
+
+# Digits and symbols that stand in for letters, inside words that also have letters.
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+# A run of word characters (and @ $) holding at least one letter and one stand-in.
+_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[^\W\d_])(?=[\w@$]*[013457@$])[\w@$]+")
+_SEPARATED = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·/|]+[^\W\d_]){2,4}(?![^\W\d_])")
+_SEPARATOR = re.compile(r"[ .\-_*·/|]")
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def _leet_fold(word: str) -> str:
+    # A leading @ is a handle's sigil, not a stand-in for "a".
+    if word.startswith("@"):
+        return "@" + word[1:].translate(_LEET)
+    return word.translate(_LEET)
+
+
+def normalise(text: str) -> str:
+    """The canonical form of `text` for matching."""
+    folded = text.translate(_table())
+    return _post_fold(folded, None)[0]
+
+
+def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`normalise(text)` and, per output character, the index of its source character."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    table = _table()
+    for index, char in enumerate(text):
+        folded = table.get(ord(char), char) if ord(char) < 0x10000 else _fold_char(char)
+        for piece in folded:
+            chars.append(piece)
+            offsets.append(index)
+    result, kept = _post_fold("".join(chars), offsets)
+    assert kept is not None
+    return result, kept
+
+
+def _post_fold(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
+    """The deletion-only and one-for-one stages, carrying offsets when given."""
+    text = _substitute(_LEET_WORD, lambda m: _leet_fold(m.group(0)), text)
+    text, offsets = _delete(
+        _SEPARATED,
+        lambda m: [i for i, ch in enumerate(m.group(0)) if _SEPARATOR.match(ch)],
+        text,
+        offsets,
+    )
+    text, offsets = _delete(_STRETCHED, lambda m: list(range(2, len(m.group(0)))), text, offsets)
+    return text, offsets
+
+
+def _substitute(
+    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str
+) -> str:
+    """Replace each match by a string of the same length (offsets unchanged)."""
+    return pattern.sub(replace, text)
+
+
+def _delete(
+    pattern: re.Pattern[str],
+    positions: Callable[[re.Match[str]], list[int]],
+    text: str,
+    offsets: list[int] | None,
+) -> tuple[str, list[int] | None]:
+    """Delete, inside each match, the characters at the given relative positions."""
+    drop: set[int] = set()
+    for match in pattern.finditer(text):
+        drop.update(match.start() + p for p in positions(match))
+    if not drop:
+        return text, offsets
+    kept = "".join(ch for i, ch in enumerate(text) if i not in drop)
+    if offsets is None:
+        return kept, None
+    return kept, [o for i, o in enumerate(offsets) if i not in drop]
