@@ -12,9 +12,11 @@ import typer
 from rich.console import Console
 
 from shaheen import __version__
+from shaheen.agencies.commands import app as agency_app
 from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
 from shaheen.demo.commands import demo
+from shaheen.detect.commands import eval_, indicators_app, model_app, risk, scan
 from shaheen.errors import ReturnCode, ShaheenError
 from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
@@ -35,6 +37,12 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(tip_app, name="tip")
 app.add_typer(audit_app, name="audit")
+app.add_typer(agency_app, name="agency")
+app.add_typer(model_app, name="model")
+app.add_typer(indicators_app, name="indicators")
+app.command()(scan)
+app.command("eval")(eval_)
+app.command()(risk)
 app.command()(stats)
 app.command()(demo)
 

@@ -7,6 +7,7 @@ from rich.console import Console
 
 from shaheen.config import get_settings
 from shaheen.demo import flows
+from shaheen.detect.commands import risk_table
 from shaheen.ingest.commands import results_table
 from shaheen.reports.commands import stats_table
 from shaheen.runtime import cli_actor, open_database
@@ -33,4 +34,11 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
     console.print(results_table(summary.runs, title="Ingest of the synthetic exports"))
     labels = ", ".join(f"{label} {n}" for label, n in sorted(summary.labels.items()))
     console.print(f"ground truth of the posts: {labels}")
+    scan = summary.scan
+    console.print(
+        f"detection: {scan.posts:,} posts scanned with model {scan.model_version}, "
+        f"{scan.signals:,} signals, {scan.indicators:,} indicators, "
+        f"{scan.cases_opened:,} review cases opened"
+    )
+    console.print(risk_table(database, limit=8, title="Highest-risk accounts, with reasons"))
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))

@@ -20,6 +20,8 @@ from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
 from shaheen.demo.generator import generate
+from shaheen.detect import service as detection
+from shaheen.detect.flows import Scanner, ScanResult
 from shaheen.ingest.connectors.base import ConnectorOptions
 from shaheen.ingest.flows import Importer, RunResult
 from shaheen.ingest.media import MediaStore
@@ -57,6 +59,7 @@ class DemoSummary:
     organisations: int
     exports: list[Path]
     runs: list[RunResult]
+    scan: ScanResult
     labels: dict[str, int]
     stats: Stats
 
@@ -87,6 +90,7 @@ def run(
         options=ConnectorOptions(timezone=str(WHATSAPP_ZONE)),
     )
     runs = importer.import_paths(exports)
+    scan = _scan(sessions, workdir / "models")
     with session_scope(sessions) as session:
         figures = reports.collect(session=session)
     return DemoSummary(
@@ -94,9 +98,22 @@ def run(
         organisations=len(merged.organisations),
         exports=exports,
         runs=runs,
+        scan=scan,
         labels=dict(Counter(post.label.value for post in dataset.posts)),
         stats=figures,
     )
+
+
+def _scan(sessions: sessionmaker[Session], model_dir: Path) -> ScanResult:
+    """Detection over the imported posts, on behalf of the demo's lead agency."""
+    with session_scope(sessions) as session:
+        lexicon = detection.load_lexicon(session=session)
+        agency = agencies.ensure_agency(
+            session=session, code="CTA", name="", kind=AgencyKind.COUNTER_TERRORISM
+        )
+        agency_id = agency.id
+    model = detection.active_model(model_dir, lexicon)
+    return Scanner(lexicon=lexicon, model=model, agency_id=agency_id).scan(sessions)
 
 
 def _seed_people(session: Session) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shaheen.detect.enums import SubjectKind
@@ -34,4 +34,22 @@ class Signal(Base):
     label: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Indicator(Base):
+    """A phone number, link, invite, handle or wallet found in a post."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (
+        UniqueConstraint("post_id", "kind", "value"),
+        Index("ix_indicators_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(500))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -36,6 +36,8 @@ class Account(Base):
     )
     profile_image_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
     risk_score: Mapped[float | None]
+    # The reasons behind risk_score, for the reviewer: see detect/risk.py.
+    risk_explanation: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,0 +1,63 @@
+"""Precision, recall and F1 per label, per language and per organisation, and a confusion matrix.
+
+Computed here rather than by scikit-learn's report so that every figure in the JSON has
+one definition, tested in this project: precision = TP / (TP + FP), recall = TP /
+(TP + FN), F1 their harmonic mean, 0 where undefined; support = examples of the label.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from shaheen.detect.classifier import LABELS, Example
+
+
+def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per label: precision, recall, f1 and support."""
+    report: dict[str, dict[str, float]] = {}
+    for label in LABELS:
+        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t == label and p == label)
+        fp = sum(1 for t, p in zip(truth, predicted, strict=True) if t != label and p == label)
+        fn = sum(1 for t, p in zip(truth, predicted, strict=True) if t == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": tp + fn,
+        }
+    return report
+
+
+def evaluate(
+    examples: Sequence[Example], predicted: Sequence[str], model_version: str
+) -> dict[str, Any]:
+    """The whole report, in the shape `shaheen eval --json` prints."""
+    truth = [e.label for e in examples]
+    groups: dict[str, dict[str, tuple[list[str], list[str]]]] = {
+        "by_language": defaultdict(lambda: ([], [])),
+        "by_organisation": defaultdict(lambda: ([], [])),
+    }
+    for example, guess in zip(examples, predicted, strict=True):
+        for name, key in (
+            ("by_language", example.language),
+            ("by_organisation", example.organisation),
+        ):
+            if key:
+                groups[name][key][0].append(example.label)
+                groups[name][key][1].append(guess)
+    confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
+    for t, p in zip(truth, predicted, strict=True):
+        confusion[t][p] += 1
+    return {
+        "labels": scores(truth, predicted),
+        "by_language": {k: scores(*v) for k, v in sorted(groups["by_language"].items())},
+        "by_organisation": {k: scores(*v) for k, v in sorted(groups["by_organisation"].items())},
+        "confusion": confusion,
+        "examples": len(examples),
+        "model_version": model_version,
+    }

@@ -1,0 +1,324 @@
+"""Scanning: posts not yet scanned → signals, indicators, account risk, review cases.
+
+The scan is incremental and restartable: it takes posts whose `scanned_at` is empty
+(new, or changed by a re-import), in id order, a batch per transaction, and marks them
+scanned in the same transaction, so a crash loses at most one batch of work and never
+double-counts. Re-scanning a post replaces its earlier signals and indicators.
+
+After each batch, every account with a post in it is assessed again from all the
+evidence stored about it (see `risk.py`); an account at or over the threshold gets a
+review case in the scanning agency, unless one is already open, whose score and
+priority are then brought up to date.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.detect.base import Finding, TextItem
+from shaheen.detect.classifier import ClassifierDetector, TextClassifier
+from shaheen.detect.enums import SubjectKind
+from shaheen.detect.indicators import extract
+from shaheen.detect.language import identify
+from shaheen.detect.lexicon import Lexicon, LexiconDetector
+from shaheen.detect.models import Indicator, Signal
+from shaheen.detect.risk import AccountEvidence, PostEvidence, assess
+from shaheen.ingest.models import Account, Post
+from shaheen.knowledge.enums import TermKind
+from shaheen.knowledge.models import Organisation
+from shaheen.review.enums import CaseStatus
+from shaheen.review.models import Case
+from shaheen.store.base import utcnow
+
+RISK_DETECTOR = "account_risk"
+RISK_VERSION = "1"
+_SIGNALS = cast(Table, Signal.__table__)
+_INDICATORS = cast(Table, Indicator.__table__)
+_OPEN = (
+    CaseStatus.OPEN,
+    CaseStatus.IN_REVIEW,
+    CaseStatus.AWAITING_SECOND_REVIEW,
+    CaseStatus.ESCALATED,
+)
+
+
+@dataclass
+class ScanResult:
+    posts: int = 0
+    signals: int = 0
+    indicators: int = 0
+    accounts_assessed: int = 0
+    cases_opened: int = 0
+    seconds: float = 0.0
+    model_version: str = ""
+    kb_version: str = ""
+
+
+def case_priority(risk: float, reach: int) -> float:
+    """Risk times the order of magnitude of reach: 10,000 followers counts twice 100."""
+    return round(risk * math.log10(10 + max(reach, 0)), 4)
+
+
+class Scanner:
+    """Runs the text detectors over unscanned posts and rolls them up to accounts."""
+
+    def __init__(
+        self,
+        *,
+        lexicon: Lexicon,
+        model: TextClassifier,
+        agency_id: int,
+        risk_threshold: float = 0.6,
+        batch_size: int = 1000,
+    ) -> None:
+        self.lexicon = lexicon
+        self.lexicon_detector = LexiconDetector(lexicon)
+        self.classifier_detector = ClassifierDetector(model, lexicon)
+        self.agency_id = agency_id
+        self.risk_threshold = risk_threshold
+        self.batch_size = batch_size
+
+    def scan(
+        self, sessions: sessionmaker[Session], on_progress: Callable[[int], None] | None = None
+    ) -> ScanResult:
+        """Scan every unscanned post; return what was found."""
+        result = ScanResult(
+            model_version=self.classifier_detector.version, kb_version=self.lexicon.version
+        )
+        started = time.perf_counter()
+        last_id = 0
+        while True:
+            with sessions.begin() as session:
+                rows = session.execute(
+                    select(Post.id, Post.text, Post.account_id, Post.platform_id, Post.language)
+                    .where(Post.scanned_at.is_(None), Post.id > last_id)
+                    .order_by(Post.id)
+                    .limit(self.batch_size)
+                ).all()
+                if not rows:
+                    break
+                last_id = rows[-1].id
+                self._scan_posts(session, rows, result)
+                accounts = sorted({row.account_id for row in rows})
+                self._assess_accounts(session, accounts, result)
+            result.posts += len(rows)
+            if on_progress is not None:
+                on_progress(result.posts)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    # -- posts -------------------------------------------------------------------------
+
+    def _scan_posts(self, session: Session, rows: Sequence[Any], result: ScanResult) -> None:
+        organisations = _organisation_ids(session)
+        languages = {row.id: row.language or identify(row.text).value for row in rows}
+        for row in rows:
+            if row.language is None:
+                session.execute(
+                    update(Post).where(Post.id == row.id).values(language=languages[row.id])
+                )
+        items = [
+            TextItem(SubjectKind.POST, row.id, row.text, "text", languages[row.id]) for row in rows
+        ]
+        findings = self.lexicon_detector.detect(items) + self.classifier_detector.detect(items)
+        ids = [row.id for row in rows]
+        by_id = {row.id: row for row in rows}
+        session.execute(
+            delete(Signal).where(
+                Signal.post_id.in_(ids),
+                Signal.detector.in_(
+                    [self.lexicon_detector.get_name(), self.classifier_detector.get_name()]
+                ),
+            )
+        )
+        signal_rows = [
+            _signal_row(f, by_id[f.key].platform_id, by_id[f.key].account_id, organisations)
+            for f in findings
+        ]
+        if signal_rows:
+            session.execute(insert(_SIGNALS), signal_rows)
+        session.execute(delete(Indicator).where(Indicator.post_id.in_(ids)))
+        indicator_rows = [
+            {
+                "kind": found.kind,
+                "value": found.value[:500],
+                "post_id": row.id,
+                "account_id": row.account_id,
+                "platform_id": row.platform_id,
+                "created_at": utcnow(),
+            }
+            for row in rows
+            for found in extract(row.text)
+        ]
+        if indicator_rows:
+            session.execute(insert(_INDICATORS), indicator_rows)
+        session.execute(update(Post).where(Post.id.in_(ids)).values(scanned_at=utcnow()))
+        result.signals += len(signal_rows)
+        result.indicators += len(indicator_rows)
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def _assess_accounts(
+        self, session: Session, account_ids: list[int], result: ScanResult
+    ) -> None:
+        organisations = _organisation_ids(session)
+        slugs = {oid: slug for slug, oid in organisations.items()}
+        accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+        evidence = {a.id: AccountEvidence(a.id) for a in accounts}
+        self._post_evidence(session, account_ids, evidence, slugs)
+        profile_signals: list[dict[str, Any]] = []
+        for account in accounts:
+            profile_signals.extend(self._profile(account, evidence[account.id], organisations))
+        session.execute(
+            delete(Signal).where(
+                Signal.account_id.in_(account_ids),
+                Signal.subject == SubjectKind.ACCOUNT,
+                Signal.detector.in_([self.lexicon_detector.get_name(), RISK_DETECTOR]),
+            )
+        )
+        open_cases = {
+            case.account_id: case
+            for case in session.scalars(
+                select(Case).where(
+                    Case.account_id.in_(account_ids),
+                    Case.agency_id == self.agency_id,
+                    Case.status.in_(_OPEN),
+                )
+            )
+        }
+        for account in accounts:
+            risk = assess(evidence[account.id])
+            account.risk_score, account.risk_explanation = risk.score, risk.explanation
+            top = risk.organisations[0] if risk.organisations else None
+            profile_signals.append(
+                {
+                    "detector": RISK_DETECTOR,
+                    "detector_version": RISK_VERSION,
+                    "subject": SubjectKind.ACCOUNT,
+                    "platform_id": account.platform_id,
+                    "account_id": account.id,
+                    "post_id": None,
+                    "media_id": None,
+                    "organisation_id": organisations.get(top) if top else None,
+                    "label": RISK_DETECTOR,
+                    "score": risk.score,
+                    "evidence": risk.explanation,
+                    "created_at": utcnow(),
+                }
+            )
+            result.accounts_assessed += 1
+            reach = account.followers or 0
+            case = open_cases.get(account.id)
+            if case is not None:
+                case.risk_score, case.reach = risk.score, reach
+                case.priority = case_priority(risk.score, reach)
+            elif risk.score >= self.risk_threshold:
+                session.add(
+                    Case(
+                        agency_id=self.agency_id,
+                        account_id=account.id,
+                        risk_score=risk.score,
+                        reach=reach,
+                        priority=case_priority(risk.score, reach),
+                    )
+                )
+                result.cases_opened += 1
+        if profile_signals:
+            session.execute(insert(_SIGNALS), profile_signals)
+            result.signals += len(profile_signals)
+        session.flush()
+
+    def _post_evidence(
+        self,
+        session: Session,
+        account_ids: list[int],
+        evidence: dict[int, AccountEvidence],
+        slugs: dict[int, str],
+    ) -> None:
+        classifier, lexicon = self.classifier_detector.get_name(), self.lexicon_detector.get_name()
+        per_post: dict[int, dict[str, Any]] = defaultdict(lambda: {"p": 0.0, "orgs": {}})
+        owner: dict[int, int] = {}
+        for post_id, account_id, detector, score, organisation_id in session.execute(
+            select(
+                Signal.post_id,
+                Signal.account_id,
+                Signal.detector,
+                Signal.score,
+                Signal.organisation_id,
+            ).where(
+                Signal.account_id.in_(account_ids),
+                Signal.subject == SubjectKind.POST,
+                Signal.detector.in_([classifier, lexicon]),
+            )
+        ):
+            if post_id is None or account_id is None:
+                continue
+            owner[post_id] = account_id
+            if detector == classifier:
+                per_post[post_id]["p"] = score
+            elif organisation_id is not None:
+                per_post[post_id]["orgs"][slugs[organisation_id]] = score
+        strong = [pid for pid, e in per_post.items() if e["p"] >= 0.2]
+        excerpts = (
+            dict(session.execute(select(Post.id, Post.text).where(Post.id.in_(strong))).all())
+            if strong
+            else {}
+        )
+        for post_id, found in per_post.items():
+            evidence[owner[post_id]].posts.append(
+                PostEvidence(
+                    post_id, found["p"], found["orgs"], (excerpts.get(post_id) or "")[:160]
+                )
+            )
+
+    def _profile(
+        self, account: Account, evidence: AccountEvidence, organisations: dict[str, int]
+    ) -> list[dict[str, Any]]:
+        items = [
+            TextItem(SubjectKind.ACCOUNT, account.id, text, field)
+            for field, text in (("bio", account.bio), ("display_name", account.display_name))
+            if text
+        ]
+        rows = []
+        for finding in self.lexicon_detector.detect(items):
+            slug = finding.organisation or ""
+            evidence.profile[slug] = max(evidence.profile.get(slug, 0.0), finding.score)
+            evidence.profile_terms.extend(h["matched"] for h in finding.evidence["hits"])
+            rows.append(_signal_row(finding, account.platform_id, account.id, organisations))
+        if account.handle:
+            for hit in self.lexicon.scan("@" + account.handle.lstrip("@")):
+                if hit.term.kind is TermKind.HANDLE:
+                    evidence.known_as[hit.term.organisation] = hit.term.value
+        return rows
+
+
+def _organisation_ids(session: Session) -> dict[str, int]:
+    return {slug: oid for slug, oid in session.execute(select(Organisation.slug, Organisation.id))}
+
+
+def _signal_row(
+    finding: Finding, platform_id: int, account_id: int, organisations: dict[str, int]
+) -> dict[str, Any]:
+    is_post = finding.subject is SubjectKind.POST
+    return {
+        "detector": finding.detector,
+        "detector_version": finding.version,
+        "subject": finding.subject,
+        "platform_id": platform_id,
+        "account_id": account_id,
+        "post_id": finding.key if is_post else None,
+        "media_id": None,
+        "organisation_id": organisations.get(finding.organisation or ""),
+        "label": finding.label,
+        "score": finding.score,
+        "evidence": finding.evidence,
+        "created_at": utcnow(),
+    }
