@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, create_engine, delete, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.config import get_settings
 from shaheen.platforms import service as platforms
 from shaheen.store import migrate
-from shaheen.store.engine import make_engine
+from shaheen.store.engine import make_engine, session_factory
+from shaheen.store.metadata import target_metadata
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -97,6 +98,33 @@ def session(engine: Engine) -> Iterator[Session]:
         session.close()
         transaction.rollback()
         connection.close()
+
+
+# Tests of flows that own their transactions (the importer, the scanner) cannot use the
+# rolled-back `session`: they get a session factory on a clean database instead.
+KEEP = {"platforms"}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def importer_engine(
+    request: pytest.FixtureRequest, fresh_databases: FreshDatabases
+) -> Iterator[Engine]:
+    engine = make_engine(fresh_databases.url(request.param))
+    migrate.upgrade(engine)
+    with Session(engine) as session, session.begin():
+        platforms.sync_registry(session=session)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(importer_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    factory = session_factory(importer_engine)
+    yield factory
+    with factory.begin() as session:
+        for table in reversed(target_metadata.sorted_tables):
+            if table.name not in KEEP:
+                session.execute(delete(table))
 
 
 @pytest.fixture(autouse=True)

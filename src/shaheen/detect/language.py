@@ -84,6 +84,7 @@ def _latin(text: str) -> Language:
     roman = sum(1 for w in words if w in _ROMAN_URDU)
     if roman >= 1 and roman > english:
         return Language.ROMAN_URDU
-    if english >= 1 or len(words) <= 2:
+    # One common word in a long text is chance ("on" is Finnish too); a quarter is English.
+    if english >= 2 or english / len(words) >= 0.25 or len(words) <= 2:
         return Language.ENGLISH
     return Language.OTHER

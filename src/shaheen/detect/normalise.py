@@ -8,10 +8,11 @@ them away, so the lexicon needs one spelling per term.
 
 How: every character is folded on its own (NFKD, combining marks dropped, case-folded,
 Arabic-script letters unified to Urdu forms, digits to ASCII, look-alikes to Latin,
-invisible characters removed) through a table built once for the whole Basic
-Multilingual Plane, applied by `str.translate` in C. Three regex stages then only
-*delete* characters or substitute one for one (leetspeak inside words, separators inside
-acronyms, runs of three or more letters), which keeps offsets trivial to follow.
+invisible characters removed) through a table built once for the Basic Multilingual
+Plane and the astral blocks used as disguise (𝐓𝐓𝐏), applied by `str.translate` in C.
+Three regex stages then only *delete* characters or substitute one for one (leetspeak
+inside words, separators inside acronyms, runs of three or more letters), which keeps
+offsets trivial to follow.
 
 `normalise_with_offsets` does the same work character by character and also returns,
 for each output character, the index of the original character it came from, so the UI
@@ -74,15 +75,22 @@ def _fold_char(char: str) -> str:
     return "".join(out)
 
 
+# Beyond the BMP, the blocks used to disguise letters: mathematical alphanumerics
+# (𝐓𝐓𝐏), enclosed and squared letters, and the invisible tag characters.
+_ASTRAL_BLOCKS = ((0x1D400, 0x1D800), (0x1F100, 0x1F200), (0xE0000, 0xE0080))
+
+
 @lru_cache(maxsize=1)
 def _table() -> dict[int, str]:
-    """The per-character fold for the BMP; only characters that change are listed."""
+    """The per-character fold; only characters that change are listed."""
     table: dict[int, str] = {}
-    for code in range(0x10000):
-        char = chr(code)
-        folded = _fold_char(char)
-        if folded != char:
-            table[code] = folded
+    codes = [range(0x10000)] + [range(start, end) for start, end in _ASTRAL_BLOCKS]
+    for block in codes:
+        for code in block:
+            char = chr(code)
+            folded = "" if 0xE0000 <= code < 0xE0080 else _fold_char(char)
+            if folded != char:
+                table[code] = folded
     return table
 
 
@@ -116,7 +124,7 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     offsets: list[int] = []
     table = _table()
     for index, char in enumerate(text):
-        folded = table.get(ord(char), char) if ord(char) < 0x10000 else _fold_char(char)
+        folded = table.get(ord(char), char)
         for piece in folded:
             chars.append(piece)
             offsets.append(index)
