@@ -6,7 +6,6 @@ import typer
 from rich.console import Console
 
 from shaheen.config import get_settings
-from shaheen.demo import flows
 from shaheen.detect.commands import risk_table
 from shaheen.ingest.commands import results_table
 from shaheen.reports.commands import stats_table
@@ -17,6 +16,8 @@ console = Console()
 
 def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> None:
     """Migrate, load the knowledge base, seed fictional accounts and posts, run every stage."""
+    from shaheen.demo import flows  # the whole pipeline: imported when the demo runs
+
     database = open_database(require_schema=False)
     workdir = get_settings().media_dir.parent / "demo"
     with console.status("running the demo pipeline…"):

@@ -36,12 +36,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from shaheen.detect.base import Finding, TextDetector, TextItem
+from shaheen.detect.enums import LABELS
 from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.normalise import normalise
 from shaheen.errors import BadInput
 from shaheen.knowledge.enums import TermKind
 
-LABELS = ("propaganda", "news_or_counter", "other")
 MIN_PER_LABEL = 20
 _PLACEHOLDER = {
     TermKind.NAME: "qqname",

@@ -8,7 +8,7 @@ import sys
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,12 +18,8 @@ from sqlalchemy import select
 
 from shaheen.agencies.models import Agency
 from shaheen.config import get_settings
-from shaheen.detect import service
-from shaheen.detect.classifier import LABELS, TextClassifier, read_examples
-from shaheen.detect.evaluate import evaluate
-from shaheen.detect.flows import Scanner, ScanResult
-from shaheen.detect.indicators import KINDS
-from shaheen.detect.lexicon import Lexicon
+from shaheen.detect.enums import INDICATOR_KINDS as KINDS
+from shaheen.detect.enums import LABELS
 from shaheen.detect.models import Indicator, Signal
 from shaheen.errors import NotFound, ShaheenError
 from shaheen.ingest.models import Account, Post
@@ -32,12 +28,21 @@ from shaheen.platforms.models import Platform
 from shaheen.runtime import Database, open_database
 from shaheen.store.engine import session_scope
 
+if TYPE_CHECKING:
+    from shaheen.detect.flows import ScanResult
+    from shaheen.detect.lexicon import Lexicon
+
+# Detection pulls in scikit-learn and friends: commands import it when they run, so
+# that `shaheen --help` and every other command start at once.
+
 console = Console()
 model_app = typer.Typer(help="The text classifier.", no_args_is_help=True)
 indicators_app = typer.Typer(help="Phones, links, invites, handles, wallets.", no_args_is_help=True)
 
 
 def _lexicon(database: Database) -> Lexicon:
+    from shaheen.detect import service
+
     with session_scope(database.sessions) as session:
         lexicon = service.load_lexicon(session=session)
     return lexicon if lexicon.size else service.bundled_lexicon()
@@ -47,6 +52,9 @@ def run_scan(
     database: Database, agency_code: str, threshold: float, progress: Progress | None = None
 ) -> ScanResult:
     """Scan with the active model (trained on first use) on behalf of `agency_code`."""
+    from shaheen.detect import service
+    from shaheen.detect.flows import Scanner
+
     settings = get_settings()
     with session_scope(database.sessions) as session:
         agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
@@ -103,6 +111,9 @@ def train(
     seed: bool = typer.Option(True, help="include the shipped seed corpus"),
 ) -> None:
     """Train a classifier and make it the active one."""
+    from shaheen.detect import service
+    from shaheen.detect.classifier import TextClassifier, read_examples
+
     examples = (service.seed_examples() if seed else []) + [
         e for path in files or [] for e in read_examples(path)
     ]
@@ -122,6 +133,8 @@ def train(
 @model_app.command()
 def info() -> None:
     """Show the active classifier: version, training data, parameters."""
+    from shaheen.detect.classifier import TextClassifier
+
     model = TextClassifier.active(get_settings().model_dir)
     if model is None:
         console.print("no model yet: `shaheen model train` (or `shaheen scan` trains one)")
@@ -136,6 +149,10 @@ def eval_(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Precision, recall and F1 of the active model on a labelled set."""
+    from shaheen.detect import service
+    from shaheen.detect.classifier import read_examples
+    from shaheen.detect.evaluate import evaluate
+
     examples = read_examples(data)
     try:
         lexicon = _lexicon(open_database())

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from shaheen.detect.classifier import LABELS, Example
+from shaheen.detect.classifier import Example
+from shaheen.detect.enums import LABELS
 
 
 def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, float]]:

@@ -103,6 +103,11 @@ _LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[^\W\d_])(?=[\w@$]*[013457@$])[\w
 _SEPARATED = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·/|]+[^\W\d_]){2,4}(?![^\W\d_])")
 _SEPARATOR = re.compile(r"[ .\-_*·/|]")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+# Cheap tests that let most texts skip a stage: a stand-in character at all; a letter
+# alone between separators (the middle of any T.T.P); three equal characters in a row.
+_MAY_LEET = re.compile(r"[013457@$]")
+_MAY_SEPARATE = re.compile(r"[ .\-_*·/|][^\W\d_][ .\-_*·/|]")
+_MAY_STRETCH = re.compile(r"(.)\1\1")
 
 
 def _leet_fold(word: str) -> str:
@@ -118,17 +123,33 @@ def normalise(text: str) -> str:
     return _post_fold(folded, None)[0]
 
 
+@lru_cache(maxsize=1)
+def _uneven() -> re.Pattern[str]:
+    """Characters that fold to nothing or to several characters (marks, ligatures…)."""
+    codes = sorted(code for code, folded in _table().items() if len(folded) != 1)
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    body = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile(f"[{body}]")
+
+
 def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     """`normalise(text)` and, per output character, the index of its source character."""
-    chars: list[str] = []
-    offsets: list[int] = []
     table = _table()
-    for index, char in enumerate(text):
-        folded = table.get(ord(char), char)
-        for piece in folded:
-            chars.append(piece)
-            offsets.append(index)
-    result, kept = _post_fold("".join(chars), offsets)
+    if _uneven().search(text) is None:  # the common case: every character folds to one
+        folded, offsets = text.translate(table), list(range(len(text)))
+    else:
+        pieces = [table.get(ord(char), char) for char in text]
+        folded = "".join(pieces)
+        offsets = [index for index, piece in enumerate(pieces) for _ in piece]
+    result, kept = _post_fold(folded, offsets)
     assert kept is not None
     return result, kept
 
@@ -160,12 +181,14 @@ def _delete(
     offsets: list[int] | None,
 ) -> tuple[str, list[int] | None]:
     """Delete, inside each match, the characters at the given relative positions."""
-    drop: set[int] = set()
+    drop: list[int] = []
     for match in pattern.finditer(text):
-        drop.update(match.start() + p for p in positions(match))
+        drop.extend(match.start() + p for p in positions(match))
     if not drop:
         return text, offsets
-    kept = "".join(ch for i, ch in enumerate(text) if i not in drop)
+    bounds = [-1, *sorted(set(drop)), len(text)]
+    spans = [(bounds[i] + 1, bounds[i + 1]) for i in range(len(bounds) - 1)]
+    kept = "".join(text[start:end] for start, end in spans)
     if offsets is None:
         return kept, None
-    return kept, [o for i, o in enumerate(offsets) if i not in drop]
+    return kept, [o for start, end in spans for o in offsets[start:end]]
