@@ -37,7 +37,7 @@ SYLLABLES = "ka ri mo ta la ze qu an hi ro sa ne bu di ya fa go ul".split()
 FILLER = {
     "en": "the people of the city said that the weather market and cricket news was good".split(),
     "ur": "آج شہر کے لوگوں نے کہا کہ موسم بازار اور کرکٹ کی خبر اچھی تھی".split(),
-    "roman_ur": "aaj shehar ke logon ne kaha ke mausam bazaar aur cricket ki khabar achi thi".split(),
+    "roman_ur": "aaj shehar ke logon ne kaha ke mausam bazaar aur cricket ki khabar thi".split(),
 }
 NAMES = [
     "Tehreek-e-Taliban Pakistan",

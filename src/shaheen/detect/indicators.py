@@ -45,6 +45,8 @@ _BECH32 = re.compile(r"\b(bc1[ac-hj-np-z02-9]{25,87})\b")
 _BASE58_BTC = re.compile(r"\b([13][1-9A-HJ-NP-Za-km-z]{25,34})\b")
 _ETH = re.compile(r"\b(0x[a-fA-F0-9]{40})\b")
 _TRON = re.compile(r"\b(T[1-9A-HJ-NP-Za-km-z]{33})\b")
+# No phone number has fewer than seven digits; the matcher is slow, so look first.
+_SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -78,7 +80,8 @@ def extract(text: str, region: str = "PK") -> list[Found]:
     def add(kind: str, value: str) -> None:
         found[(kind, value)] = None
 
-    for phone in phonenumbers.PhoneNumberMatcher(text, region):
+    phones = phonenumbers.PhoneNumberMatcher(text, region) if _SEVEN_DIGITS.search(text) else ()
+    for phone in phones:
         add("phone", phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164))
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?")

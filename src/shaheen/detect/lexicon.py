@@ -27,6 +27,7 @@ from shaheen.detect.normalise import normalise, normalise_with_offsets
 from shaheen.knowledge.enums import TermKind
 
 LABEL = "names_organisation"
+_RECENT_LIMIT = 4096
 _IDENTIFIER_KINDS = (TermKind.HANDLE, TermKind.HASHTAG, TermKind.DOMAIN)
 
 
@@ -67,6 +68,9 @@ class Lexicon:
         self.size = len(by_key)
         if by_key:
             self._automaton.make_automaton()
+        # The lexicon detector and the classifier's masking scan the same texts one after
+        # the other; remembering the last batch's results halves the work.
+        self._recent: dict[str, list[Hit]] = {}
 
     @cached_property
     def _acronym_patterns(self) -> dict[str, re.Pattern[str]]:
@@ -82,6 +86,16 @@ class Lexicon:
         """Every term in `text`, with original spans; empty when nothing matches."""
         if self.size == 0 or not text:
             return []
+        cached = self._recent.get(text)
+        if cached is not None:
+            return list(cached)
+        hits = self._scan(text)
+        if len(self._recent) >= _RECENT_LIMIT:
+            self._recent.clear()
+        self._recent[text] = hits
+        return list(hits)
+
+    def _scan(self, text: str) -> list[Hit]:
         normalised = normalise(text)
         candidates = [
             (end - len(key) + 1, end + 1, terms)
