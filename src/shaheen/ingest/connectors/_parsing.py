@@ -181,11 +181,14 @@ def iter_lines(source: Source, encoding: str) -> Iterator[tuple[int, str | Recor
                 )
 
 
-def iter_json_documents(source: Source) -> Iterator[tuple[str, Any] | RecordError]:
+def iter_json_documents(
+    source: Source, platform: str | None = None
+) -> Iterator[tuple[str, Any] | RecordError]:
     """Each JSON document of a file: JSON Lines, one document, or a top-level array.
 
-    JSON Lines keep going past a bad line (that line becomes a `RecordError`); a single
-    document or an array that is truncated or malformed is a `BadSource`.
+    JSON Lines keep going past a bad line (that line becomes a `RecordError` tagged with
+    `platform`); a single document or an array that is truncated or malformed is a
+    `BadSource`.
     """
     data = head(source)
     encoding = check_text_head(source, data)
@@ -195,7 +198,10 @@ def iter_json_documents(source: Source) -> Iterator[tuple[str, Any] | RecordErro
         return
     first_line = text.split("\n", 1)[0].strip()
     if text.startswith("{") and _parses(first_line):
-        yield from _json_lines(source, encoding)
+        for document in _json_lines(source, encoding):
+            if isinstance(document, RecordError):
+                document.platform = platform
+            yield document
         return
     yield ("document", _json_document(source, encoding))
 

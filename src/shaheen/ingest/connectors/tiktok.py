@@ -38,9 +38,8 @@ class TiktokResearchConnector(Connector):
         return 0.0
 
     def parse(self, source: Source) -> Iterator[Item]:
-        for document in iter_json_documents(source):
+        for document in iter_json_documents(source, PLATFORM):
             if isinstance(document, RecordError):
-                document.platform = PLATFORM
                 yield document
                 continue
             location, response = document

@@ -40,9 +40,8 @@ class YoutubeDataConnector(Connector):
         return 1.0 if any(kind in text for kind in _LISTS) else 0.0
 
     def parse(self, source: Source) -> Iterator[Item]:
-        for document in iter_json_documents(source):
+        for document in iter_json_documents(source, PLATFORM):
             if isinstance(document, RecordError):
-                document.platform = PLATFORM
                 yield document
                 continue
             location, response = document
