@@ -22,17 +22,9 @@ from functools import lru_cache
 import phonenumbers
 import tldextract
 
-KINDS = (
-    "phone",
-    "url",
-    "domain",
-    "telegram_invite",
-    "whatsapp_invite",
-    "handle",
-    "btc",
-    "eth",
-    "tron",
-)
+from shaheen.detect.enums import INDICATOR_KINDS
+
+KINDS = INDICATOR_KINDS
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+|\bt\.me/[^\s<>\"'()]+", re.IGNORECASE)
 _TELEGRAM_INVITE = re.compile(
     r"(?:https?://)?(?:t\.me|telegram\.me)/(?:joinchat/|\+)([A-Za-z0-9_-]{10,})", re.IGNORECASE
