@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +40,7 @@ _ETH = re.compile(r"\b(0x[a-fA-F0-9]{40})\b")
 _TRON = re.compile(r"\b(T[1-9A-HJ-NP-Za-km-z]{33})\b")
 # No phone number has fewer than seven digits; the matcher is slow, so look first.
 _SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9]{25}")
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -65,28 +67,7 @@ def _base58check(address: str) -> bool:
     return checksum == raw[-4:]
 
 
-def extract(text: str, region: str = "PK") -> list[Found]:
-    """Every indicator in `text`, each once, in a stable order."""
-    found: dict[tuple[str, str], None] = {}
-
-    def add(kind: str, value: str) -> None:
-        found[(kind, value)] = None
-
-    phones = phonenumbers.PhoneNumberMatcher(text, region) if _SEVEN_DIGITS.search(text) else ()
-    for phone in phones:
-        add("phone", phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164))
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?")
-        add("url", url)
-        parts = _domains()(url)
-        if parts.suffix and parts.domain:
-            add("domain", f"{parts.domain}.{parts.suffix}".lower())
-    for match in _TELEGRAM_INVITE.finditer(text):
-        add("telegram_invite", f"https://t.me/+{match.group(1)}")
-    for match in _WHATSAPP_INVITE.finditer(text):
-        add("whatsapp_invite", f"https://chat.whatsapp.com/{match.group(1)}")
-    for match in _HANDLE.finditer(text):
-        add("handle", "@" + match.group(1).lower())
+def _wallets(text: str, add: Callable[[str, str], None]) -> None:
     for match in _BECH32.finditer(text):
         add("btc", match.group(1))
     for match in _BASE58_BTC.finditer(text):
@@ -97,4 +78,39 @@ def extract(text: str, region: str = "PK") -> list[Found]:
     for match in _TRON.finditer(text):
         if _base58check(match.group(1)):
             add("tron", match.group(1))
+
+
+def extract(text: str, region: str = "PK") -> list[Found]:
+    """Every indicator in `text`, each once, in a stable order.
+
+    Each kind is looked for only where a cheap test says it can be (an @, a ://, a
+    long token): most posts have none, and the patterns are the slow part.
+    """
+    found: dict[tuple[str, str], None] = {}
+
+    def add(kind: str, value: str) -> None:
+        found[(kind, value)] = None
+
+    phones = phonenumbers.PhoneNumberMatcher(text, region) if _SEVEN_DIGITS.search(text) else ()
+    for phone in phones:
+        add("phone", phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164))
+    lowered = text.lower()
+    if "://" in text or "www." in lowered or "t.me/" in lowered:
+        for match in _URL.finditer(text):
+            url = match.group(0).rstrip(".,;:!?")
+            add("url", url)
+            parts = _domains()(url)
+            if parts.suffix and parts.domain:
+                add("domain", f"{parts.domain}.{parts.suffix}".lower())
+    if "t.me/" in lowered or "telegram.me/" in lowered:
+        for match in _TELEGRAM_INVITE.finditer(text):
+            add("telegram_invite", f"https://t.me/+{match.group(1)}")
+    if "whatsapp.com/" in lowered:
+        for match in _WHATSAPP_INVITE.finditer(text):
+            add("whatsapp_invite", f"https://chat.whatsapp.com/{match.group(1)}")
+    if "@" in text:
+        for match in _HANDLE.finditer(text):
+            add("handle", "@" + match.group(1).lower())
+    if _LONG_TOKEN.search(text):  # every wallet address is 26 characters or more
+        _wallets(text, add)
     return [Found(kind, value) for kind, value in found]

@@ -117,8 +117,10 @@ def _leet_fold(word: str) -> str:
     return word.translate(_LEET)
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
-    """The canonical form of `text` for matching."""
+    """The canonical form of `text` for matching (recent results are remembered: the
+    lexicon and the classifier's masking normalise the same posts one after the other)."""
     folded = text.translate(_table())
     return _post_fold(folded, None)[0]
 
