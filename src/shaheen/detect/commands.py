@@ -109,6 +109,9 @@ def scan(
 def train(
     files: list[Path] = typer.Argument(None, help="labelled CSV files: text,label[,language]"),
     seed: bool = typer.Option(True, help="include the shipped seed corpus"),
+    decisions: bool = typer.Option(
+        False, "--with-decisions", help="add labels from reviewers' decisions on cases"
+    ),
 ) -> None:
     """Train a classifier and make it the active one."""
     from shaheen.detect import service
@@ -118,6 +121,11 @@ def train(
         e for path in files or [] for e in read_examples(path)
     ]
     sources = (["seed corpus"] if seed else []) + [str(p) for p in files or []]
+    if decisions:
+        with session_scope(open_database().sessions) as session:
+            reviewed = service.decision_examples(session=session)
+        examples += reviewed
+        sources.append(f"{len(reviewed)} posts labelled by review decisions")
     try:
         lexicon = _lexicon(open_database())
     except ShaheenError:

@@ -11,10 +11,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from shaheen.detect.classifier import Example, TextClassifier, read_examples
 from shaheen.detect.lexicon import Lexicon, Term
+from shaheen.detect.models import Signal
 from shaheen.detect.seed import CORPUS
+from shaheen.ingest.models import Post
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import Organisation
 from shaheen.knowledge.schemas import OrganisationSpec
+from shaheen.review.enums import ABOUT_NOT_FOR, Verdict
+from shaheen.review.models import Case, Decision
 
 
 def lexicon_from_specs(organisations: Iterable[OrganisationSpec], version: str) -> Lexicon:
@@ -64,3 +68,61 @@ def active_model(model_dir: Path, lexicon: Lexicon) -> TextClassifier:
         model = TextClassifier.train(examples, lexicon, source="seed corpus")
         model.save(model_dir)
     return model
+
+
+FLAGGED = 0.5
+
+
+def decision_examples(*, session: Session) -> list[Example]:
+    """Labelled posts from reviewers' latest decision on each case.
+
+    A decision is about an account, so it labels the posts that led to it: a referral
+    labels the posts the classifier flagged as propaganda; a dismissal because the
+    account reports on, condemns, counters or studies a group labels its posts that
+    name one as news_or_counter; any other dismissal labels the flagged posts as other
+    (they were false positives, the most useful negatives there are). Escalations and
+    requests for translation teach nothing yet.
+    """
+    latest: dict[int, Decision] = {}
+    for decision in session.scalars(select(Decision).order_by(Decision.decided_at, Decision.id)):
+        latest[decision.case_id] = decision
+    examples: list[Example] = []
+    for case_id, decision in latest.items():
+        case = session.get(Case, case_id)
+        if case is None or decision.verdict not in (Verdict.REFER, Verdict.DISMISS):
+            continue
+        if decision.verdict is Verdict.REFER:
+            posts, label = _flagged_posts(session, case.account_id), "propaganda"
+        elif decision.reason_code in ABOUT_NOT_FOR:
+            posts, label = _naming_posts(session, case.account_id), "news_or_counter"
+        else:
+            posts, label = _flagged_posts(session, case.account_id), "other"
+        examples.extend(Example(text, label, language) for text, language in posts)
+    return examples
+
+
+def _flagged_posts(session: Session, account_id: int) -> list[tuple[str, str | None]]:
+    return [
+        (text, language)
+        for text, language in session.execute(
+            select(Post.text, Post.language)
+            .join(Signal, Signal.post_id == Post.id)
+            .where(
+                Post.account_id == account_id,
+                Signal.detector == "classifier",
+                Signal.score >= FLAGGED,
+            )
+        )
+    ]
+
+
+def _naming_posts(session: Session, account_id: int) -> list[tuple[str, str | None]]:
+    return [
+        (text, language)
+        for text, language in session.execute(
+            select(Post.text, Post.language)
+            .distinct()
+            .join(Signal, Signal.post_id == Post.id)
+            .where(Post.account_id == account_id, Signal.detector == "lexicon")
+        )
+    ]

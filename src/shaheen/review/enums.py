@@ -18,3 +18,26 @@ class Verdict(StrEnum):
     DISMISS = "dismiss"
     ESCALATE = "escalate"
     NEEDS_TRANSLATION = "needs_translation"
+
+
+class DismissReason(StrEnum):
+    """Why a reviewer dismissed a case; kept to measure precision and to retrain."""
+
+    NEWS_REPORTING = "news_reporting"
+    CONDEMNATION = "condemnation"
+    COUNTER_SPEECH = "counter_speech"
+    RESEARCH = "research"
+    NOT_RELATED = "not_related"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    DUPLICATE = "duplicate"
+
+
+#: Dismissals that say the account speaks *about* a group, not *for* it.
+ABOUT_NOT_FOR = frozenset(
+    {
+        DismissReason.NEWS_REPORTING,
+        DismissReason.CONDEMNATION,
+        DismissReason.COUNTER_SPEECH,
+        DismissReason.RESEARCH,
+    }
+)
