@@ -2,17 +2,19 @@
 
     python bench/detect.py [--posts 20000]
 
-Synthetic mixed-script posts of about 200 characters (English, Urdu script, Roman Urdu;
-a third name an organisation, some disguised). The lexicon is the shipped knowledge base
-plus invented filler terms up to at least 2,000 terms, so the scan works at the size a
-unit's own list reaches. Measured, each on one core:
+Synthetic mixed-script posts: a third are sentences composed as in the seed corpus (in
+English, Urdu script, Roman Urdu or Pashto; propaganda, news or chatter; some names
+disguised) from another random seed, two thirds are chatter; each padded with chatter to
+about 200 characters.
+The lexicon is the shipped knowledge base plus invented filler terms up to at least
+2,000 terms, so the scan works at the size a unit's own list reaches. Measured, each on one core:
 
 * lexicon scan (normalisation included) against a compiled `re` alternation of the same
   normalised terms over the same normalised text: posts/s, MB/s and the ratio;
 * normalise + lexicon: posts/s (goal: at least 20,000 per core);
 * the whole text path (normalise, language, lexicon, classifier, indicators): posts/s
-  (goal: at least 5,000 per core), and the share of posts that would reach an embedding
-  stage (none is built yet, so that share is reported as 0 with the stage absent).
+  (goal: at least 5,000 per core), embedding stage included for the posts the cascade
+  sends there, and that share.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ import re
 import time
 
 from shaheen.detect.base import TextItem
-from shaheen.detect.classifier import ClassifierDetector, TextClassifier
+from shaheen.detect.classifier import TextClassifier
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.indicators import extract
 from shaheen.detect.language import identify
 from shaheen.detect.lexicon import Lexicon, LexiconDetector, Term
 from shaheen.detect.normalise import normalise
-from shaheen.detect.service import bundled_lexicon, seed_examples
+from shaheen.detect.seed import LABELS, compose
+from shaheen.detect.service import bundled_lexicon, train
 from shaheen.knowledge.enums import TermKind
 
 SYLLABLES = "ka ri mo ta la ze qu an hi ro sa ne bu di ya fa go ul".split()
@@ -39,16 +42,6 @@ FILLER = {
     "ur": "آج شہر کے لوگوں نے کہا کہ موسم بازار اور کرکٹ کی خبر اچھی تھی".split(),
     "roman_ur": "aaj shehar ke logon ne kaha ke mausam bazaar aur cricket ki khabar thi".split(),
 }
-NAMES = [
-    "Tehreek-e-Taliban Pakistan",
-    "T.T.P",
-    "تحریک طالبان پاکستان",
-    "Balochistan Liberation Army",
-    "B-L-A",
-    "Umar Media",
-    "ISKP",
-    "داعش",
-]
 
 
 def pin_to_one_core() -> None:
@@ -66,14 +59,23 @@ def big_lexicon(base: Lexicon, minimum: int = 2000, seed: int = 3) -> Lexicon:
 
 
 def posts(count: int, seed: int = 5) -> list[str]:
+    """A third composed sentences about the groups (propaganda, news and chatter, from a
+    seed other than the training corpus's, some names disguised), two thirds chatter."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
-        words = FILLER[rng.choice(tuple(FILLER))]
-        text = " ".join(rng.choice(words) for _ in range(40))[:190]
         if i % 3 == 0:
-            text = f"{text[:120]} {rng.choice(NAMES)} {text[120:]}"
-        out.append(text)
+            language = rng.choice(("en", "ur", "roman_ur", "ps"))
+            text = compose(rng, language, rng.choice(LABELS))
+            for plain, disguised in (("TTP", "T.T.P"), ("BLA", "B-L-A")):
+                if rng.random() < 0.3:
+                    text = text.replace(plain, disguised)
+        else:
+            text = ""
+        words = FILLER[rng.choice(tuple(FILLER))]
+        while len(text) < 190:  # every post about 200 characters, as the goal is stated
+            text = f"{text} {rng.choice(words)}".strip()
+        out.append(f"{text} #{i}")  # every post distinct, so no cache flatters the figures
     return out
 
 
@@ -123,22 +125,37 @@ def main() -> None:
         f"{'met' if ours_rate >= 20_000 else 'NOT met'}"
     )
 
-    model = TextClassifier.train(seed_examples(), shipped, source="seed corpus")
-    detectors = (LexiconDetector(shipped), ClassifierDetector(model, shipped))
-    batch_size = 500
+    model: TextClassifier = train([], shipped, source="seed corpus")
+    threshold = model.cascade_threshold
+    fast = whole_path(texts, shipped, model, cascade_threshold=0.0)
+    rate("whole text path, fast stage only", len(texts), fast[0])
+    cascaded = whole_path(texts, shipped, model, cascade_threshold=threshold)
+    whole = rate("whole text path, with the embedding cascade", len(texts), cascaded[0])
+    print(f"  goal whole path >= 5,000 posts/s per core: {'met' if whole >= 5_000 else 'NOT met'}")
+    print(
+        f"  share reaching the embedding stage: {cascaded[1] / len(texts):.1%} "
+        f"(posts naming a group, top fast-stage probability under {threshold})"
+    )
+
+
+def whole_path(
+    texts: list[str], lexicon: Lexicon, model: TextClassifier, cascade_threshold: float
+) -> tuple[float, int]:
+    """Seconds for language, lexicon, classifier and indicators over `texts`; posts embedded."""
+    model.cascade_threshold = cascade_threshold
+    detector = LexiconDetector(lexicon)
+    embedded = 0
     started = time.perf_counter()
-    for start in range(0, len(texts), batch_size):
-        chunk = texts[start : start + batch_size]
+    for start in range(0, len(texts), 500):
+        chunk = texts[start : start + 500]
         items = [
             TextItem(SubjectKind.POST, i, t, "text", identify(t).value) for i, t in enumerate(chunk)
         ]
-        for detector in detectors:
-            detector.detect(items)
+        detector.detect(items)
+        embedded += int(model.classify(chunk, lexicon)[1].sum())
         for text in chunk:
             extract(text)
-    whole = rate("whole text path (no embedding stage)", len(texts), time.perf_counter() - started)
-    print(f"  goal whole path >= 5,000 posts/s per core: {'met' if whole >= 5_000 else 'NOT met'}")
-    print("  share reaching an embedding stage: 0% (stage not built)")
+    return time.perf_counter() - started, embedded
 
 
 if __name__ == "__main__":

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     model_dir: Path = Field(default=Path("./var/models"), description="trained classifiers")
     default_agency: str = Field(default="CTA", description="agency that owns cases a scan opens")
     risk_threshold: float = Field(default=0.6, ge=0.0, le=1.0, description="opens a case")
+    cascade_threshold: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="posts naming a group below this fast-stage confidence are embedded",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: str = Field(default=DEFAULT_SECRET, description="signs sessions and tokens")
     export_timezone: str = Field(

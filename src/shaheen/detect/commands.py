@@ -65,7 +65,7 @@ def run_scan(
             f"`shaheen agency add {agency_code} NAME` or pass --agency"
         )
     lexicon = _lexicon(database)
-    model = service.active_model(settings.model_dir, lexicon)
+    model = service.active_model(settings.model_dir, lexicon, settings.cascade_threshold)
     scanner = Scanner(lexicon=lexicon, model=model, agency_id=agency_id, risk_threshold=threshold)
     task = progress.add_task("scanning posts", total=pending) if progress else None
 
@@ -115,11 +115,9 @@ def train(
 ) -> None:
     """Train a classifier and make it the active one."""
     from shaheen.detect import service
-    from shaheen.detect.classifier import TextClassifier, read_examples
+    from shaheen.detect.classifier import read_examples
 
-    examples = (service.seed_examples() if seed else []) + [
-        e for path in files or [] for e in read_examples(path)
-    ]
+    examples = [e for path in files or [] for e in read_examples(path)]
     sources = (["seed corpus"] if seed else []) + [str(p) for p in files or []]
     if decisions:
         with session_scope(open_database().sessions) as session:
@@ -130,7 +128,7 @@ def train(
         lexicon = _lexicon(open_database())
     except ShaheenError:
         lexicon = service.bundled_lexicon()
-    model = TextClassifier.train(examples, lexicon, source=", ".join(sources) or "nothing")
+    model = service.train(examples, lexicon, ", ".join(sources) or "nothing", include_seed=seed)
     path = model.save(get_settings().model_dir)
     console.print(
         f"[green]model {model.info.version} trained[/] on {model.info.examples:,} "
@@ -166,7 +164,8 @@ def eval_(
         lexicon = _lexicon(open_database())
     except ShaheenError:
         lexicon = service.bundled_lexicon()
-    model = service.active_model(get_settings().model_dir, lexicon)
+    settings = get_settings()
+    model = service.active_model(settings.model_dir, lexicon, settings.cascade_threshold)
     probabilities = model.probabilities([e.text for e in examples], lexicon)
     predicted = [model.labels[int(row.argmax())] for row in probabilities]
     report = evaluate(examples, predicted, model.info.version)

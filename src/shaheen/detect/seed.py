@@ -502,8 +502,11 @@ def write_corpus(path: Path = CORPUS) -> int:
     return len(examples)
 
 
-if __name__ == "__main__":  # python -m shaheen.detect.seed
+if __name__ == "__main__":  # python -m shaheen.detect.seed  (about a minute: embeddings)
     import logging
+
+    from shaheen.detect.embeddings import write_seed_embeddings
 
     logging.basicConfig(level=logging.INFO)
     logging.getLogger(__name__).info("wrote %d examples to %s", write_corpus(), CORPUS)
+    write_seed_embeddings(CORPUS, [text for text, _, _ in rows()])

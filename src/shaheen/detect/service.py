@@ -6,9 +6,11 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from shaheen.detect import embeddings
 from shaheen.detect.classifier import Example, TextClassifier, read_examples
 from shaheen.detect.lexicon import Lexicon, Term
 from shaheen.detect.models import Signal
@@ -59,14 +61,31 @@ def seed_examples() -> list[Example]:
     return read_examples(CORPUS)
 
 
-def active_model(model_dir: Path, lexicon: Lexicon) -> TextClassifier:
+def train(
+    examples_beyond_seed: list[Example], lexicon: Lexicon, source: str, include_seed: bool = True
+) -> TextClassifier:
+    """A model on the seed corpus (its shipped embeddings reused) plus further examples."""
+    seed = seed_examples() if include_seed else []
+    vectors = None
+    if embeddings.available():
+        shipped = embeddings.seed_embeddings(CORPUS, len(seed)) if seed else None
+        if shipped is not None or not seed:
+            extra = embeddings.embed([e.text for e in examples_beyond_seed])
+            vectors = np.vstack([shipped, extra]) if shipped is not None else extra
+    return TextClassifier.train(seed + examples_beyond_seed, lexicon, source, vectors)
+
+
+def active_model(
+    model_dir: Path, lexicon: Lexicon, cascade_threshold: float | None = None
+) -> TextClassifier:
     """The active model in `model_dir`, training the bootstrap model the first time."""
     model = TextClassifier.active(model_dir)
     if model is None:
-        examples = seed_examples()
-        log.info("no model yet: training the bootstrap model on %d seed examples", len(examples))
-        model = TextClassifier.train(examples, lexicon, source="seed corpus")
+        log.info("no model yet: training the bootstrap model on the seed corpus")
+        model = train([], lexicon, source="seed corpus")
         model.save(model_dir)
+    if cascade_threshold is not None:
+        model.cascade_threshold = cascade_threshold
     return model
 
 
