@@ -97,6 +97,24 @@ def test_upgrade_load_list_demo_stats(
     verify = shaheen("audit", "verify", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert verify.returncode == 0 and "audit chain intact" in verify.stdout
 
+    # The demo scanned everything: detection commands work on what it left.
+    assert stats["totals"]["signals"] > 0 and stats["totals"]["open_cases"] == 28
+    phones = shaheen(
+        "indicators", "export", "--kind", "phone", cwd=tmp_path, SHAHEEN_DATABASE_URL=url
+    )
+    rows = phones.stdout.strip().splitlines()
+    assert rows[0].startswith("kind,value,posts,accounts,platforms,organisations")
+    assert len(rows) > 1 and all(row.startswith("phone,+92300000") for row in rows[1:])
+    risky = shaheen("risk", "--limit", "3", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, COLUMNS="200")
+    assert "known account" in risky.stdout
+    rescan = shaheen(
+        "scan",
+        cwd=tmp_path,
+        SHAHEEN_DATABASE_URL=url,
+        SHAHEEN_MODEL_DIR=str(tmp_path / "var" / "demo" / "models"),
+    )
+    assert rescan.returncode == 0 and "scanned 0 posts" in rescan.stdout
+
 
 DATA = Path(__file__).parent / "data" / "ingest"
 
@@ -165,3 +183,28 @@ def test_tips_from_the_command_line(tmp_path: Path) -> None:
     assert refused.returncode == 5 and "is not a web address" in refused.stderr
     listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200")
     assert "recruitment video" in listed.stdout
+
+
+def test_eval_json_and_model_info(tmp_path: Path) -> None:
+    heldout = Path(__file__).parent / "data" / "detect" / "heldout.csv"
+    result = shaheen("eval", str(heldout), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) >= {"labels", "by_language", "confusion", "model_version"}
+    assert set(report["labels"]["propaganda"]) == {"precision", "recall", "f1", "support"}
+    assert report["labels"]["propaganda"]["precision"] >= 0.9
+    info = json.loads(shaheen("model", "info", cwd=tmp_path).stdout)
+    assert info["version"] == report["model_version"] and info["examples"] == 2910
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,spam\n")
+    refused = shaheen("eval", str(bad), cwd=tmp_path)
+    assert refused.returncode == 5 and "unknown label 'spam'" in refused.stderr
+
+
+def test_scan_needs_an_existing_agency(tmp_path: Path) -> None:
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    result = shaheen("scan", "--agency", "NOPE", cwd=tmp_path)
+    assert result.returncode == 6
+    assert "agency 'NOPE' does not exist; add it with `shaheen agency add NOPE NAME`" in (
+        result.stderr.replace("\n", " ")
+    )

