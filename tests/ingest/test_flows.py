@@ -246,3 +246,18 @@ def test_an_unknown_format_name_fails_at_once(
 
     with pytest.raises(BadInput, match="unknown format 'myspace_dump'"):
         Importer(sessions=sessions, media=media_store, format_name="myspace_dump")
+
+
+def test_a_media_file_given_directly_is_stored_once(
+    importer: Importer, sessions: sessionmaker[Session], media_store: MediaStore
+) -> None:
+    picture = DATA / "telegram" / "channel_export" / "photos" / "photo_1@01-10-2026_08-00-00.jpg"
+    (first,) = importer.import_paths([picture])
+    (again,) = importer.import_paths([picture])
+    assert (first.connector, first.media_new, first.error) == ("media", 1, None)
+    assert again.media_new == 0
+    with sessions() as session:
+        media = session.scalars(select(Media)).one()
+        runs = session.scalars(select(IngestRun.connector)).all()
+    assert media.mime_type == "image/png" and media_store.path_for(media.sha256).exists()
+    assert runs == ["media", "media"]

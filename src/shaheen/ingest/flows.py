@@ -37,7 +37,7 @@ from shaheen.ingest.enums import ErrorSeverity, RunStatus
 from shaheen.ingest.media import MediaStore, upsert_media
 from shaheen.ingest.models import IngestError, IngestRun, Post, PostMedia
 from shaheen.ingest.schemas import AccountRecord, UpsertCounts
-from shaheen.ingest.sources import Source, expand
+from shaheen.ingest.sources import FileSource, Source, expand, is_media_name
 from shaheen.platforms.models import Platform
 from shaheen.store.base import utcnow
 
@@ -102,6 +102,9 @@ class Importer:
         """Import every export file under `paths`, in order."""
         results: list[RunResult] = []
         for path in paths:
+            if path.is_file() and is_media_name(path.name):
+                results.append(self.import_media(FileSource(path)))
+                continue
             try:
                 sources = list(expand(path))
             except BadInput as exc:
@@ -134,6 +137,23 @@ class Importer:
             result.error = f"{type(exc).__name__}: {exc}"
             self._finish(run.id, result, time.perf_counter() - started)
             raise
+        self._finish(run.id, result, time.perf_counter() - started)
+        return result
+
+    def import_media(self, source: Source) -> RunResult:
+        """Store a media file given on its own (a screenshot, a downloaded video)."""
+        started = time.perf_counter()
+        try:
+            stored = self.media.put(source)
+        except BadInput as exc:
+            return self._failed_run(source.name, "media", None, str(exc))
+        with self.sessions.begin() as session:
+            run = IngestRun(
+                source=source.name[:1000], connector="media", source_sha256=stored.sha256
+            )
+            session.add(run)
+            _, created = upsert_media(session=session, stored=stored)
+        result = RunResult(source.name, "media", run.id, read=1, media_new=int(created))
         self._finish(run.id, result, time.perf_counter() - started)
         return result
 
