@@ -242,6 +242,10 @@ def export(
 
 
 def _indicator_rows(database: Database, kind: str, min_score: float) -> list[list[Any]]:
+    from shaheen.detect.classifier import ClassifierDetector
+    from shaheen.detect.lexicon import LexiconDetector
+
+    classifier, lexicon = ClassifierDetector.get_name(), LexiconDetector.get_name()
     with session_scope(database.sessions) as session:
         found = session.execute(
             select(
@@ -254,7 +258,7 @@ def _indicator_rows(database: Database, kind: str, min_score: float) -> list[lis
             )
             .join(Post, Post.id == Indicator.post_id)
             .join(Platform, Platform.id == Indicator.platform_id)
-            .join(Signal, (Signal.post_id == Indicator.post_id) & (Signal.detector == "classifier"))
+            .join(Signal, (Signal.post_id == Indicator.post_id) & (Signal.detector == classifier))
             .where(Indicator.kind == kind, Signal.score >= min_score)
         ).all()
         post_ids = {row.post_id for row in found}
@@ -263,7 +267,7 @@ def _indicator_rows(database: Database, kind: str, min_score: float) -> list[lis
             for post_id, slug in session.execute(
                 select(Signal.post_id, Organisation.slug)
                 .join(Organisation, Organisation.id == Signal.organisation_id)
-                .where(Signal.post_id.in_(post_ids), Signal.detector == "lexicon")
+                .where(Signal.post_id.in_(post_ids), Signal.detector == lexicon)
             ):
                 if post_id is not None:
                     orgs[post_id].add(slug)

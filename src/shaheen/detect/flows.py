@@ -94,6 +94,8 @@ class Scanner:
             model_version=self.classifier_detector.version, kb_version=self.lexicon.version
         )
         started = time.perf_counter()
+        with sessions() as session:
+            organisations = _organisation_ids(session)  # fixed for the scan's duration
         last_id = 0
         while True:
             with sessions.begin() as session:
@@ -106,9 +108,9 @@ class Scanner:
                 if not rows:
                     break
                 last_id = rows[-1].id
-                self._scan_posts(session, rows, result)
+                self._scan_posts(session, rows, result, organisations)
                 accounts = sorted({row.account_id for row in rows})
-                self._assess_accounts(session, accounts, result)
+                self._assess_accounts(session, accounts, result, organisations)
             result.posts += len(rows)
             if on_progress is not None:
                 on_progress(result.posts)
@@ -117,8 +119,13 @@ class Scanner:
 
     # -- posts -------------------------------------------------------------------------
 
-    def _scan_posts(self, session: Session, rows: Sequence[Any], result: ScanResult) -> None:
-        organisations = _organisation_ids(session)
+    def _scan_posts(
+        self,
+        session: Session,
+        rows: Sequence[Any],
+        result: ScanResult,
+        organisations: dict[str, int],
+    ) -> None:
         languages = {row.id: row.language or identify(row.text).value for row in rows}
         for row in rows:
             if row.language is None:
@@ -167,9 +174,12 @@ class Scanner:
     # -- accounts ----------------------------------------------------------------------
 
     def _assess_accounts(
-        self, session: Session, account_ids: list[int], result: ScanResult
+        self,
+        session: Session,
+        account_ids: list[int],
+        result: ScanResult,
+        organisations: dict[str, int],
     ) -> None:
-        organisations = _organisation_ids(session)
         slugs = {oid: slug for slug, oid in organisations.items()}
         accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
         evidence = {a.id: AccountEvidence(a.id) for a in accounts}

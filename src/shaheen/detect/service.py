@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from shaheen.detect import embeddings
-from shaheen.detect.classifier import Example, TextClassifier, read_examples
-from shaheen.detect.lexicon import Lexicon, Term
+from shaheen.detect.classifier import ClassifierDetector, Example, TextClassifier, read_examples
+from shaheen.detect.lexicon import Lexicon, LexiconDetector, Term
 from shaheen.detect.models import Signal
 from shaheen.detect.seed import CORPUS
 from shaheen.ingest.models import Post
@@ -128,7 +128,7 @@ def _flagged_posts(session: Session, account_id: int) -> list[tuple[str, str | N
             .join(Signal, Signal.post_id == Post.id)
             .where(
                 Post.account_id == account_id,
-                Signal.detector == "classifier",
+                Signal.detector == ClassifierDetector.get_name(),
                 Signal.score >= FLAGGED,
             )
         )
@@ -142,6 +142,6 @@ def _naming_posts(session: Session, account_id: int) -> list[tuple[str, str | No
             select(Post.text, Post.language)
             .distinct()
             .join(Signal, Signal.post_id == Post.id)
-            .where(Post.account_id == account_id, Signal.detector == "lexicon")
+            .where(Post.account_id == account_id, Signal.detector == LexiconDetector.get_name())
         )
     ]

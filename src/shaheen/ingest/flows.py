@@ -108,7 +108,7 @@ class Importer:
             try:
                 sources = list(expand(path))
             except BadInput as exc:
-                results.append(self._failed_run(str(path), None, None, str(exc)))
+                results.append(self._failed_run(str(path), None, str(exc)))
                 continue
             results.extend(self.import_source(source) for source in sources)
         return results
@@ -119,7 +119,7 @@ class Importer:
             connector = self._connector_for(source)
             digest = _sha256(source)
         except BadInput as exc:
-            return self._failed_run(source.name, None, None, str(exc))
+            return self._failed_run(source.name, None, str(exc))
         result = RunResult(source.name, connector.get_name())
         started = time.perf_counter()
         with self.sessions.begin() as session:
@@ -146,7 +146,7 @@ class Importer:
         try:
             stored = self.media.put(source)
         except BadInput as exc:
-            return self._failed_run(source.name, "media", None, str(exc))
+            return self._failed_run(source.name, "media", str(exc))
         with self.sessions.begin() as session:
             run = IngestRun(
                 source=source.name[:1000], connector="media", source_sha256=stored.sha256
@@ -339,13 +339,9 @@ class Importer:
                     )
                 )
 
-    def _failed_run(
-        self, name: str, connector: str | None, digest: str | None, error: str
-    ) -> RunResult:
+    def _failed_run(self, name: str, connector: str | None, error: str) -> RunResult:
         with self.sessions.begin() as session:
-            run = IngestRun(
-                source=name[:1000], connector=connector or "unknown", source_sha256=digest
-            )
+            run = IngestRun(source=name[:1000], connector=connector or "unknown")
             session.add(run)
         result = RunResult(name, connector, run.id, error=error)
         self._finish(run.id, result, 0.0)

@@ -50,6 +50,13 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+def describe(exc: Exception) -> str:
+    """The reason for a record error: a missing key by name, anything else as it says."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    return str(exc)
+
+
 def parse_time(value: object, *, now: datetime | None = None) -> datetime:
     """ISO-8601 text, or Unix seconds (or milliseconds) as number or text, to aware UTC."""
     if isinstance(value, bool) or value is None or value == "":

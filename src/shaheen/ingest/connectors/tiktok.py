@@ -13,6 +13,7 @@ from typing import Any
 from shaheen.ingest.connectors._parsing import (
     clean_json,
     clean_text,
+    describe,
     excerpt,
     iter_json_documents,
     looks_like_json,
@@ -67,8 +68,7 @@ def _response(location: str, response: Any) -> Iterator[Item]:
         try:
             yield _record(video, where)
         except (ValueError, KeyError, TypeError) as exc:
-            reason = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-            yield RecordError(where, reason, excerpt(json.dumps(video)), PLATFORM)
+            yield RecordError(where, describe(exc), excerpt(json.dumps(video)), PLATFORM)
 
 
 def _record(video: dict[str, Any], location: str) -> Record:

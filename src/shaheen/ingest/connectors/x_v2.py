@@ -17,6 +17,7 @@ from typing import Any
 from shaheen.ingest.connectors._parsing import (
     clean_json,
     clean_text,
+    describe,
     excerpt,
     iter_json_documents,
     looks_like_json,
@@ -73,7 +74,7 @@ class XApiV2Connector(Connector):
             except (ValueError, KeyError, TypeError) as exc:
                 yield RecordError(
                     f"{location}, includes.users[{index}]",
-                    _reason(exc),
+                    describe(exc),
                     excerpt(json.dumps(user)),
                     PLATFORM,
                 )
@@ -90,7 +91,7 @@ class XApiV2Connector(Connector):
                 try:
                     post = _post(tweet, media)
                 except (ValueError, KeyError, TypeError) as exc:
-                    yield RecordError(where, _reason(exc), excerpt(json.dumps(tweet)), PLATFORM)
+                    yield RecordError(where, describe(exc), excerpt(json.dumps(tweet)), PLATFORM)
                     continue
                 author = users.get(post.platform_account_id) or AccountRecord(
                     PLATFORM, post.platform_account_id
@@ -113,12 +114,6 @@ def _retrieved_at(response: dict[str, Any]) -> datetime | None:
         return parse_time(response["__twarc"]["retrieved_at"])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    return str(exc)
 
 
 def _account(user: dict[str, Any]) -> AccountRecord:

@@ -16,6 +16,7 @@ from typing import Any
 from shaheen.ingest.connectors._parsing import (
     clean_json,
     clean_text,
+    describe,
     excerpt,
     iter_json_documents,
     looks_like_json,
@@ -56,10 +57,7 @@ class YoutubeDataConnector(Connector):
                 try:
                     yield _item(item, where, escaped)
                 except (ValueError, KeyError, TypeError) as exc:
-                    reason = (
-                        f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-                    )
-                    yield RecordError(where, reason, excerpt(json.dumps(item)), PLATFORM)
+                    yield RecordError(where, describe(exc), excerpt(json.dumps(item)), PLATFORM)
 
 
 def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
