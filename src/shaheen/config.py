@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     default_agency: str = Field(default="CTA", description="agency that owns cases a scan opens")
     risk_threshold: float = Field(default=0.6, ge=0.0, le=1.0, description="opens a case")
     cascade_threshold: float = Field(
-        default=0.7,
+        default=0.6,
         ge=0.0,
         le=1.0,
         description="posts naming a group below this fast-stage confidence are embedded",

@@ -7,11 +7,12 @@ organisation (calls to join, glorification, claims, or reporting, condemnation,
 counter-speech), not which one: what it learns about TTP recruitment carries over to
 any group in the knowledge base, including ones added after training.
 
-The pipeline: character n-grams (4–5, within word boundaries: robust to Roman-Urdu
-spelling variation and to scripts without spaces between some words) over the masked,
-normalised text; a logistic regression; probabilities calibrated by
-cross-validated sigmoid scaling, so 0.8 means about 80 %. A model's version is a digest
-of its training data and parameters, stored on every signal it produces.
+The pipeline: character 4–5-grams (robust to Roman-Urdu spelling variation and to
+scripts without spaces between some words; spanning neighbouring words, so they carry
+some word order) over the masked, normalised text, hashed in numpy (`vectorise.py`);
+a logistic regression; probabilities calibrated by cross-validated sigmoid scaling, so
+0.8 means about 80 %. A model's version is a digest of its training data and
+parameters, stored on every signal it produces.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import joblib
 import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -40,6 +40,7 @@ from shaheen.detect.base import Finding, TextDetector, TextItem
 from shaheen.detect.enums import LABELS
 from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.normalise import normalise
+from shaheen.detect.vectorise import CharNgramVectorizer
 from shaheen.errors import BadInput
 from shaheen.knowledge.enums import TermKind
 
@@ -58,11 +59,16 @@ _PLACEHOLDER = {
 _PHONE = re.compile(r"(?<!\w)(?:\+|00)?\d[\d\s\-()]{8,}\d(?!\w)")
 _URL = re.compile(r"(?:https?://|www\.|t\.me/)\S+", re.IGNORECASE)
 # Character 4–5-grams alone: on the held-out set as accurate as 2–5-grams with word
-# n-grams beside them, and three times as fast (bench/detect.py); scikit-learn builds
-# n-grams in Python, so their number is the cost.
-_PARAMETERS: dict[str, Any] = {"char": (4, 5), "C": 8.0, "cv": 3}
+# n-grams beside them, and three times as fast (bench/detect.py). The features name is
+# part of the model version, so a change of feature code is a new model.
+_PARAMETERS: dict[str, Any] = {
+    "features": "hashed character n-grams, numpy (vectorise.py)",
+    "char": (4, 5),
+    "C": 8.0,
+    "cv": 3,
+}
 #: Posts whose top fast-stage probability is below this go to the embedding stage.
-CASCADE_THRESHOLD = 0.7
+CASCADE_THRESHOLD = 0.6
 
 
 class TrainingDataError(BadInput):
@@ -182,13 +188,7 @@ class TextClassifier:
             [
                 (
                     "features",
-                    TfidfVectorizer(
-                        analyzer="char_wb",
-                        ngram_range=_PARAMETERS["char"],
-                        min_df=2,
-                        sublinear_tf=True,
-                        max_features=150_000,
-                    ),
+                    CharNgramVectorizer(ngram_range=_PARAMETERS["char"], min_df=2),
                 ),
                 (
                     "model",

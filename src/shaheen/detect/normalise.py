@@ -103,9 +103,11 @@ _LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[^\W\d_])(?=[\w@$]*[013457@$])[\w
 _SEPARATED = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·/|]+[^\W\d_]){2,4}(?![^\W\d_])")
 _SEPARATOR = re.compile(r"[ .\-_*·/|]")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
-# Cheap tests that let most texts skip a stage: a stand-in character at all; a letter
-# alone between separators (the middle of any T.T.P); three equal characters in a row.
-_MAY_LEET = re.compile(r"[013457@$]")
+# Cheap tests that let most texts skip a stage (each stage's own pattern costs several
+# times more): a stand-in character touching a letter (one among digits only, as in
+# "a21", reads as a number and is left alone); a letter alone between separators (the
+# middle of any T.T.P); three equal characters in a row.
+_MAY_LEET = re.compile(r"[^\W\d_][013457@$]|[013457@$][^\W\d_]")
 _MAY_SEPARATE = re.compile(r"[ .\-_*·/|][^\W\d_][ .\-_*·/|]")
 _MAY_STRETCH = re.compile(r"(.)\1\1")
 
@@ -158,14 +160,19 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def _post_fold(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
     """The deletion-only and one-for-one stages, carrying offsets when given."""
-    text = _substitute(_LEET_WORD, lambda m: _leet_fold(m.group(0)), text)
-    text, offsets = _delete(
-        _SEPARATED,
-        lambda m: [i for i, ch in enumerate(m.group(0)) if _SEPARATOR.match(ch)],
-        text,
-        offsets,
-    )
-    text, offsets = _delete(_STRETCHED, lambda m: list(range(2, len(m.group(0)))), text, offsets)
+    if _MAY_LEET.search(text):
+        text = _substitute(_LEET_WORD, lambda m: _leet_fold(m.group(0)), text)
+    if _MAY_SEPARATE.search(text):
+        text, offsets = _delete(
+            _SEPARATED,
+            lambda m: [i for i, ch in enumerate(m.group(0)) if _SEPARATOR.match(ch)],
+            text,
+            offsets,
+        )
+    if _MAY_STRETCH.search(text):
+        text, offsets = _delete(
+            _STRETCHED, lambda m: list(range(2, len(m.group(0)))), text, offsets
+        )
     return text, offsets
 
 

@@ -1,0 +1,49 @@
+"""The numpy character n-gram features agree with scikit-learn's TF-IDF definition."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from shaheen.detect.vectorise import CharNgramVectorizer, hashed_ngrams
+
+TEXTS = [
+    "join the ranks of qqname today",
+    "qqname claimed the attack, police said",
+    "police said the attack was condemned",
+    "aaj mausam acha hai",
+    "آج موسم اچھا ہے اور بازار کھلا ہے",
+    "join the ranks today, brothers",
+    "",
+]
+
+
+def test_the_same_document_similarities_as_scikit_learn() -> None:
+    """Up to hash collisions, which are rare, the features are TF-IDF of char n-grams."""
+    ours = CharNgramVectorizer((4, 5), min_df=1).fit(TEXTS).transform(TEXTS)
+    padded = [" " + " ".join(t.split()) + " " for t in TEXTS]
+    reference = TfidfVectorizer(
+        analyzer="char", ngram_range=(4, 5), sublinear_tf=True, lowercase=False
+    ).fit_transform(padded)
+    np.testing.assert_allclose(
+        (ours @ ours.T).toarray(), (reference @ reference.T).toarray(), atol=1e-9
+    )
+
+
+def test_ngrams_never_span_two_texts() -> None:
+    rows, _ = hashed_ngrams(["abcd", "efgh"], (4, 4))
+    # " abcd " has three 4-grams, and so has " efgh "
+    assert list(rows) == [0, 0, 0, 1, 1, 1]
+
+
+def test_unseen_ngrams_cost_nothing_and_rows_are_unit_length() -> None:
+    vectorizer = CharNgramVectorizer((4, 5), min_df=2).fit(TEXTS)
+    matrix = vectorizer.transform(["zzzzqqqq xxxxyyyy", "join the ranks"])
+    assert matrix[0].nnz == 0
+    assert np.isclose(np.linalg.norm(matrix[1].toarray()), 1.0)
+
+
+def test_min_df_drops_ngrams_seen_in_one_text_only() -> None:
+    once = CharNgramVectorizer((4, 5), min_df=1).fit(TEXTS)
+    twice = CharNgramVectorizer((4, 5), min_df=2).fit(TEXTS)
+    assert 0 < len(twice.buckets_) < len(once.buckets_)
