@@ -10,9 +10,25 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export SHAHEEN_DATABASE_URL ?= sqlite:///./var/shaheen.db
 
-.PHONY: install demo test lint typecheck unit clean
+# vpdq (Meta's video hash) builds against FFmpeg's libraries, and the tests encode
+# synthetic videos with the ffmpeg command: installed with apt-get when missing.
+FFMPEG_PC := libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample
+APT_PACKAGES := pkg-config cmake g++ ffmpeg libavcodec-dev libavformat-dev libavutil-dev \
+	libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-$(STAMP): pyproject.toml
+.PHONY: install system-deps bench-deps demo test lint typecheck unit clean
+
+system-deps:
+	@if ! command -v ffmpeg >/dev/null || ! command -v cmake >/dev/null \
+	    || ! pkg-config --exists $(FFMPEG_PC) 2>/dev/null; then \
+	  echo "installing FFmpeg and its development libraries (for vpdq)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    $(APT_PACKAGES) >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml | system-deps
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; set PYTHON=python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -20,6 +36,9 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+bench-deps: install
+	$(BIN)/pip install --quiet --editable '.[dev,bench]'
 
 demo: install
 	$(BIN)/shaheen db upgrade

@@ -17,6 +17,7 @@ from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
 from shaheen.demo.commands import demo
 from shaheen.detect.commands import eval_, indicators_app, model_app, risk, scan
+from shaheen.detect.media.commands import bank_app, hash_, match, media_app
 from shaheen.errors import ReturnCode, ShaheenError
 from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
@@ -40,6 +41,10 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(agency_app, name="agency")
 app.add_typer(model_app, name="model")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(bank_app, name="bank")
+app.add_typer(media_app, name="media")
+app.command("hash")(hash_)
+app.command()(match)
 app.command()(scan)
 app.command("eval")(eval_)
 app.command()(risk)

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     )
     media_dir: Path = Field(default=Path("./var/media"), description="content-addressed media")
     model_dir: Path = Field(default=Path("./var/models"), description="trained classifiers")
+    index_dir: Path = Field(default=Path("./var/index"), description="hash-matching indexes")
+    match_threshold: int = Field(
+        default=31, ge=0, le=63, description="PDQ bits apart that still match (Meta: 31)"
+    )
     default_agency: str = Field(default="CTA", description="agency that owns cases a scan opens")
     risk_threshold: float = Field(default=0.6, ge=0.0, le=1.0, description="opens a case")
     cascade_threshold: float = Field(

@@ -21,9 +21,12 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from shaheen.detect.enums import SubjectKind
+
+if TYPE_CHECKING:
+    from shaheen.detect.media.hashing import MediaHashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,4 +71,20 @@ class TextDetector(Detector, ABC):
 
     @abstractmethod
     def detect(self, batch: Sequence[TextItem]) -> list[Finding]:
+        """Findings for the items of `batch` (none for items with nothing to report)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """A hashed image or video from the media store."""
+
+    key: int  # the media item's id
+    hashes: MediaHashes
+
+
+class MediaDetector(Detector, ABC):
+    """A detector of hashed media."""
+
+    @abstractmethod
+    def detect(self, batch: Sequence[MediaItem]) -> list[Finding]:
         """Findings for the items of `batch` (none for items with nothing to report)."""

@@ -53,7 +53,10 @@ def run_scan(
 ) -> ScanResult:
     """Scan with the active model (trained on first use) on behalf of `agency_code`."""
     from shaheen.detect import service
-    from shaheen.detect.flows import Scanner
+    from shaheen.detect.flows import MediaStage, Scanner
+    from shaheen.detect.media.detector import HashMatchDetector
+    from shaheen.detect.media.matching import Matcher
+    from shaheen.ingest.media import MediaStore
 
     settings = get_settings()
     with session_scope(database.sessions) as session:
@@ -66,14 +69,27 @@ def run_scan(
         )
     lexicon = _lexicon(database)
     model = service.active_model(settings.model_dir, lexicon, settings.cascade_threshold)
-    scanner = Scanner(lexicon=lexicon, model=model, agency_id=agency_id, risk_threshold=threshold)
     task = progress.add_task("scanning posts", total=pending) if progress else None
 
     def advance(done: int) -> None:
         if progress is not None and task is not None:
             progress.update(task, completed=done)
 
-    return scanner.scan(database.sessions, on_progress=advance)
+    with session_scope(database.sessions) as matcher_session:
+        media = MediaStage(
+            MediaStore(settings.media_dir),
+            HashMatchDetector(
+                Matcher.load(matcher_session, settings.index_dir, settings.match_threshold)
+            ),
+        )
+        scanner = Scanner(
+            lexicon=lexicon,
+            model=model,
+            agency_id=agency_id,
+            risk_threshold=threshold,
+            media=media,
+        )
+        return scanner.scan(database.sessions, on_progress=advance)
 
 
 def scan(
@@ -103,6 +119,13 @@ def scan(
         f"{result.indicators:,} indicators, {result.accounts_assessed:,} accounts assessed, "
         f"{result.cases_opened:,} review cases opened"
     )
+    if result.media is not None:
+        media = result.media
+        console.print(
+            f"media: {media.hashed:,} hashed, {media.failed:,} could not be hashed "
+            f"(`shaheen media errors`), {media.matched:,} matched against the banks, "
+            f"{media.signals:,} match signals"
+        )
 
 
 @model_app.command()

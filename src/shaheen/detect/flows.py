@@ -5,10 +5,13 @@ The scan is incremental and restartable: it takes posts whose `scanned_at` is em
 scanned in the same transaction, so a crash loses at most one batch of work and never
 double-counts. Re-scanning a post replaces its earlier signals and indicators.
 
-After each batch, every account with a post in it is assessed again from all the
-evidence stored about it (see `risk.py`); an account at or over the threshold gets a
-review case in the scanning agency, unless one is already open, whose score and
-priority are then brought up to date.
+Then, given a media stage, media not yet hashed are hashed and media due for matching
+are matched against the hash banks (`media/flows.py`).
+
+After each batch, every account with a post in it (or with media that matched) is
+assessed again from all the evidence stored about it (see `risk.py`); an account at or
+over the threshold gets a review case in the scanning agency, unless one is already
+open, whose score and priority are then brought up to date.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ from shaheen.detect.enums import SubjectKind
 from shaheen.detect.indicators import extract
 from shaheen.detect.language import identify
 from shaheen.detect.lexicon import Lexicon, LexiconDetector
+from shaheen.detect.media.detector import HashMatchDetector
+from shaheen.detect.media.flows import MediaScanResult, hash_pending, match_pending
 from shaheen.detect.models import Indicator, Signal
-from shaheen.detect.risk import AccountEvidence, PostEvidence, assess
+from shaheen.detect.risk import AccountEvidence, MediaEvidence, PostEvidence, assess
+from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge.enums import TermKind
 from shaheen.knowledge.models import Organisation
@@ -60,6 +66,15 @@ class ScanResult:
     seconds: float = 0.0
     model_version: str = ""
     kb_version: str = ""
+    media: MediaScanResult | None = None
+
+
+@dataclass
+class MediaStage:
+    """What the scan needs to hash and match media (see `media/flows.py`)."""
+
+    store: MediaStore
+    detector: HashMatchDetector
 
 
 def case_priority(risk: float, reach: int) -> float:
@@ -78,6 +93,7 @@ class Scanner:
         agency_id: int,
         risk_threshold: float = 0.6,
         batch_size: int = 1000,
+        media: MediaStage | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.lexicon_detector = LexiconDetector(lexicon)
@@ -85,6 +101,7 @@ class Scanner:
         self.agency_id = agency_id
         self.risk_threshold = risk_threshold
         self.batch_size = batch_size
+        self.media = media
 
     def scan(
         self, sessions: sessionmaker[Session], on_progress: Callable[[int], None] | None = None
@@ -114,8 +131,27 @@ class Scanner:
             result.posts += len(rows)
             if on_progress is not None:
                 on_progress(result.posts)
+        if self.media is not None:
+            result.media = self._scan_media(sessions, self.media, result, organisations)
         result.seconds = time.perf_counter() - started
         return result
+
+    def _scan_media(
+        self,
+        sessions: sessionmaker[Session],
+        stage: MediaStage,
+        result: ScanResult,
+        organisations: dict[str, int],
+    ) -> MediaScanResult:
+        media = MediaScanResult()
+        hash_pending(sessions, stage.store, media)
+        match_pending(sessions, stage.detector, media)
+        accounts = sorted(media.accounts)
+        for start in range(0, len(accounts), self.batch_size):
+            with sessions.begin() as session:
+                chunk = accounts[start : start + self.batch_size]
+                self._assess_accounts(session, chunk, result, organisations)
+        return media
 
     # -- posts -------------------------------------------------------------------------
 
@@ -282,12 +318,47 @@ class Scanner:
             if strong
             else {}
         )
+        self._media_evidence(session, account_ids, evidence, slugs)
         for post_id, found in per_post.items():
             evidence[owner[post_id]].posts.append(
                 PostEvidence(
                     post_id, found["p"], found["orgs"], (excerpts.get(post_id) or "")[:160]
                 )
             )
+
+    @staticmethod
+    def _media_evidence(
+        session: Session,
+        account_ids: list[int],
+        evidence: dict[int, AccountEvidence],
+        slugs: dict[int, str],
+    ) -> None:
+        rows = session.execute(
+            select(
+                Signal.account_id,
+                Signal.media_id,
+                Signal.post_id,
+                Signal.score,
+                Signal.organisation_id,
+                Signal.evidence,
+            ).where(
+                Signal.account_id.in_(account_ids),
+                Signal.subject == SubjectKind.MEDIA,
+                Signal.detector == HashMatchDetector.get_name(),
+            )
+        )
+        for account_id, media_id, post_id, score, organisation_id, found in rows:
+            if account_id in evidence and media_id is not None:
+                evidence[account_id].media.append(
+                    MediaEvidence(
+                        media_id,
+                        post_id,
+                        score,
+                        slugs.get(organisation_id) if organisation_id else None,
+                        str(found.get("bank", "")),
+                        str(found.get("signal_type", "")),
+                    )
+                )
 
     def _profile(
         self, account: Account, evidence: AccountEvidence, organisations: dict[str, int]

@@ -7,7 +7,9 @@ Evidence, strongest first:
 * posts: the classifier's probability that a post is propaganda, for posts that also
   name an organisation (lexicon hit) counted in full, others at half weight, since
   propaganda of a proscribed group almost always names it, its wing or its slogans;
-* profile: organisation terms in the bio or display name.
+* profile: organisation terms in the bio or display name;
+* media: a posted image or video, or the profile picture, matches a hash bank (the
+  strongest match counts, by its similarity).
 
 Posts combine as the mean of the three strongest, raised as more posts agree (one
 stray post is not an account's line); the three kinds of evidence then combine as a
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KNOWN_ACCOUNT_WEIGHT = 0.95
+MEDIA_WEIGHT = 0.9  # banked media is propaganda a person has already judged
 PROFILE_FACTOR = 0.6
 UNNAMED_FACTOR = 0.5
 FLAGGED = 0.5
@@ -36,6 +39,16 @@ class PostEvidence:
     excerpt: str
 
 
+@dataclass(frozen=True, slots=True)
+class MediaEvidence:
+    media_id: int
+    post_id: int | None  # None for the profile picture
+    similarity: float  # 1.0 for an identical file
+    organisation: str | None
+    bank: str
+    signal_type: str
+
+
 @dataclass
 class AccountEvidence:
     account_id: int
@@ -43,6 +56,7 @@ class AccountEvidence:
     profile: dict[str, float] = field(default_factory=dict)  # lexicon scores on bio/name
     profile_terms: list[str] = field(default_factory=list)
     known_as: dict[str, str] = field(default_factory=dict)  # organisation -> handle term
+    media: list[MediaEvidence] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +109,31 @@ def assess(evidence: AccountEvidence) -> Risk:
         for organisation, score in evidence.profile.items():
             weight_by_org[organisation] += score * PROFILE_FACTOR
 
+    strongest = sorted(evidence.media, key=lambda m: -m.similarity)
+    media_score = MEDIA_WEIGHT * strongest[0].similarity if strongest else 0.0
+    for match in strongest[:3]:
+        reasons.append(
+            {
+                "kind": "media_match",
+                "media_id": match.media_id,
+                "post_id": match.post_id,
+                "bank": match.bank,
+                "signal_type": match.signal_type,
+                "similarity": match.similarity,
+                "organisations": [match.organisation] if match.organisation else [],
+            }
+        )
+        if match.organisation:
+            weight_by_org[match.organisation] += MEDIA_WEIGHT * match.similarity
+
     known_score = KNOWN_ACCOUNT_WEIGHT if evidence.known_as else 0.0
     for organisation, term in evidence.known_as.items():
         reasons.insert(0, {"kind": "known_account", "term": term, "organisations": [organisation]})
         weight_by_org[organisation] += KNOWN_ACCOUNT_WEIGHT
 
-    score = 1.0 - (1.0 - posts_score) * (1.0 - profile_score) * (1.0 - known_score)
+    score = 1.0 - (1.0 - posts_score) * (1.0 - profile_score) * (1.0 - known_score) * (
+        1.0 - media_score
+    )
     organisations = [o for o, _ in sorted(weight_by_org.items(), key=lambda kv: -kv[1])]
     explanation = {
         "score": round(score, 4),
@@ -108,6 +141,7 @@ def assess(evidence: AccountEvidence) -> Risk:
             "posts": round(posts_score, 4),
             "profile": round(profile_score, 4),
             "known_account": known_score,
+            "media": round(media_score, 4),
         },
         "posts_scanned": len(evidence.posts),
         "posts_flagged": len(flagged),

@@ -97,6 +97,11 @@ class Media(Base):
     height: Mapped[int | None]
     duration_ms: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when perceptual hashing ran (with `hash_error` if it failed), and when the
+    # item was last matched against the banks: a bank change clears `matched_at`.
+    hashed_at: Mapped[datetime | None] = mapped_column(index=True)
+    hash_error: Mapped[str | None] = mapped_column(Text)
+    matched_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class PostMedia(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shaheen.knowledge.enums import TLP, Script, SignalType, TermKind
@@ -96,16 +96,27 @@ class HashBank(Base):
 
 
 class HashBankEntry(Base):
-    """One hash in a bank."""
+    """One hash in a bank.
+
+    `value` is the hash as python-threatexchange writes it (PDQ and MD5 as hex, vPDQ as
+    a JSON list of "hash,quality,timestamp" frames), so it can be long; uniqueness is
+    on its SHA-256 (`digest`), which an index can hold whatever the value's length.
+    """
 
     __tablename__ = "hash_bank_entries"
-    __table_args__ = (UniqueConstraint("bank_id", "signal_type", "value"),)
+    __table_args__ = (
+        UniqueConstraint("bank_id", "signal_type", "digest"),
+        Index("ix_hash_bank_entries_signal_type_id", "signal_type", "id"),
+        Index("ix_hash_bank_entries_digest", "digest"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("hash_banks.id", ondelete="CASCADE"))
     signal_type: Mapped[SignalType] = mapped_column(StrEnumType(SignalType))
-    # vPDQ hashes are a list of frame hashes, so the value is free-length text.
     value: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int | None]  # PDQ quality, or a video's mean frame quality
+    media_type: Mapped[str | None] = mapped_column(String(16))  # image | video, when known
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     tags: Mapped[str] = mapped_column(String(500), default="")
     added_by: Mapped[str] = mapped_column(String(64), default="system")

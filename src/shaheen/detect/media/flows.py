@@ -1,0 +1,202 @@
+"""The media stage of a scan: hash what is new in the media store, match what is due.
+
+Hashing is incremental (`media.hashed_at`); a file that cannot be hashed keeps its
+reason in `media.hash_error` and is not tried again until it is cleared. Matching
+takes items whose `matched_at` is empty: new ones, and all of them after a bank
+changed. A match becomes one signal per post carrying the item and per account
+showing it as profile picture, so it counts toward those accounts' risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.detect.base import Finding, MediaItem
+from shaheen.detect.enums import SubjectKind
+from shaheen.detect.media.detector import HashMatchDetector
+from shaheen.detect.media.hashing import Frame, MediaError, MediaHashes, hash_file, media_kind
+from shaheen.detect.models import Signal
+from shaheen.ingest.media import MediaStore
+from shaheen.ingest.models import Account, Media, Post, PostMedia
+from shaheen.store.base import utcnow
+
+BATCH = 200
+_SIGNALS = cast(Table, Signal.__table__)
+
+
+@dataclass
+class MediaScanResult:
+    hashed: int = 0
+    failed: int = 0
+    matched: int = 0  # items checked against the banks
+    signals: int = 0
+    accounts: set[int] = field(default_factory=set)  # whose evidence changed
+
+
+def hash_pending(
+    sessions: sessionmaker[Session],
+    store: MediaStore,
+    result: MediaScanResult,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Hash every media item not hashed yet, a batch per transaction."""
+    last_id = 0
+    while True:
+        with sessions.begin() as session:
+            items = session.scalars(
+                select(Media)
+                .where(Media.hashed_at.is_(None), Media.id > last_id)
+                .order_by(Media.id)
+                .limit(BATCH)
+            ).all()
+            if not items:
+                return
+            last_id = items[-1].id
+            for media in items:
+                _hash_one(media, store, result)
+        if on_progress is not None:
+            on_progress(result.hashed + result.failed)
+
+
+def _hash_one(media: Media, store: MediaStore, result: MediaScanResult) -> None:
+    media.hashed_at = utcnow()
+    name = f"media {media.id} ({media.sha256[:12]}…, {media.mime_type})"
+    if media_kind(media.mime_type) is None:
+        media.hash_error = f"{name}: not an image or video"
+        result.failed += 1
+        return
+    try:
+        hashes = hash_file(store.path_for(media.sha256), name, media.mime_type)
+    except MediaError as exc:
+        media.hash_error = str(exc)
+        result.failed += 1
+        return
+    media.hash_error = None
+    media.pdq, media.pdq_quality = hashes.pdq, hashes.pdq_quality
+    media.vpdq = [[f.pdq, f.quality, f.timestamp] for f in hashes.frames] or None
+    media.width, media.height = hashes.width, hashes.height
+    media.duration_ms = hashes.duration_ms
+    result.hashed += 1
+
+
+def match_pending(
+    sessions: sessionmaker[Session],
+    detector: HashMatchDetector,
+    result: MediaScanResult,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Match every hashed item that is due; store signals; note the accounts touched."""
+    last_id = 0
+    while True:
+        with sessions.begin() as session:
+            items = session.scalars(
+                select(Media)
+                .where(
+                    Media.matched_at.is_(None),
+                    Media.hashed_at.is_not(None),
+                    Media.hash_error.is_(None),
+                    Media.id > last_id,
+                )
+                .order_by(Media.id)
+                .limit(BATCH)
+            ).all()
+            if not items:
+                return
+            last_id = items[-1].id
+            findings = detector.detect([MediaItem(m.id, stored_hashes(m)) for m in items])
+            ids = [m.id for m in items]
+            before = session.scalars(  # accounts whose earlier matches may now be gone
+                select(Signal.account_id)
+                .distinct()
+                .where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
+            )
+            result.accounts.update(a for a in before if a is not None)
+            session.execute(
+                delete(Signal).where(
+                    Signal.media_id.in_(ids), Signal.detector == detector.get_name()
+                )
+            )
+            rows = _signal_rows(session, findings)
+            if rows:
+                session.execute(insert(_SIGNALS), rows)
+            session.execute(update(Media).where(Media.id.in_(ids)).values(matched_at=utcnow()))
+            result.matched += len(items)
+            result.signals += len(rows)
+            result.accounts.update(row["account_id"] for row in rows)
+        if on_progress is not None:
+            on_progress(result.matched)
+
+
+def stored_hashes(media: Media) -> MediaHashes:
+    """The hashes kept on a media row, in the form the matcher takes."""
+    frames = [Frame(str(f[0]), int(f[1]), float(f[2])) for f in media.vpdq or []]
+    return MediaHashes(
+        name=f"media {media.id}",
+        kind=media_kind(media.mime_type) or "image",
+        mime_type=media.mime_type,
+        size_bytes=media.size_bytes,
+        md5=media.md5,
+        sha256=media.sha256,
+        pdq=media.pdq,
+        pdq_quality=media.pdq_quality,
+        frames=frames,
+    )
+
+
+def _signal_rows(session: Session, findings: list[Finding]) -> list[dict[str, Any]]:
+    """One row per finding and per post or profile that shows the item."""
+    media_ids = sorted({f.key for f in findings})
+    if not media_ids:
+        return []
+    carriers: dict[int, list[tuple[int | None, int, int, str]]] = {m: [] for m in media_ids}
+    profile: int | None
+    for media_id, post_id, account_id, platform_id in session.execute(
+        select(PostMedia.media_id, Post.id, Post.account_id, Post.platform_id)
+        .join(Post, Post.id == PostMedia.post_id)
+        .where(PostMedia.media_id.in_(media_ids))
+    ):
+        carriers[media_id].append((post_id, account_id, platform_id, "post"))
+    for profile, account_id, platform_id in session.execute(
+        select(Account.profile_image_media_id, Account.id, Account.platform_id).where(
+            Account.profile_image_media_id.in_(media_ids)
+        )
+    ):
+        if profile is not None:
+            carriers[profile].append((None, account_id, platform_id, "profile_image"))
+    organisations = _organisation_ids(session, findings)
+    now = utcnow()
+    return [
+        {
+            "detector": finding.detector,
+            "detector_version": finding.version,
+            "subject": SubjectKind.MEDIA,
+            "platform_id": platform_id,
+            "account_id": account_id,
+            "post_id": post_id,
+            "media_id": finding.key,
+            "organisation_id": organisations.get(finding.organisation or ""),
+            "label": finding.label,
+            "score": finding.score,
+            "evidence": {**finding.evidence, "shown_as": shown_as},
+            "created_at": now,
+        }
+        for finding in findings
+        for post_id, account_id, platform_id, shown_as in carriers[finding.key]
+    ]
+
+
+def _organisation_ids(session: Session, findings: list[Finding]) -> dict[str, int]:
+    from shaheen.knowledge.models import Organisation
+
+    slugs = sorted({f.organisation for f in findings if f.organisation})
+    if not slugs:
+        return {}
+    rows = session.execute(
+        select(Organisation.slug, Organisation.id).where(Organisation.slug.in_(slugs))
+    )
+    return dict(rows.all())

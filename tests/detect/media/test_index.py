@@ -1,0 +1,132 @@
+"""The PDQ index finds exactly what brute force finds, before and after changes and restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shaheen.detect.media import index as index_module
+from shaheen.detect.media.index import (
+    IndexFormatError,
+    PDQIndex,
+    codes_to_hex,
+    distances,
+    hex_to_codes,
+)
+
+RNG_SEED = 11
+
+
+def flipped(code: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
+    out = code.copy()
+    for bit in rng.choice(256, size=bits, replace=False):
+        out[bit // 64] ^= np.uint64(1) << np.uint64(bit % 64)
+    return out
+
+
+def bank_and_queries(size: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(RNG_SEED)
+    bank = rng.integers(0, 2**64, size=(size, 4), dtype=np.uint64)
+    near = [flipped(bank[int(rng.integers(size))], bits, rng) for bits in range(0, 40)]
+    far = rng.integers(0, 2**64, size=(20, 4), dtype=np.uint64)
+    return bank, np.vstack([np.array(near), far])
+
+
+def brute(
+    bank: np.ndarray, labels: np.ndarray, query: np.ndarray, threshold: int
+) -> dict[int, int]:
+    found = distances(bank, query)
+    return {int(labels[i]): int(found[i]) for i in np.flatnonzero(found <= threshold)}
+
+
+def as_dicts(matches: list[index_module.Match], queries: int) -> list[dict[int, int]]:
+    out: list[dict[int, int]] = [{} for _ in range(queries)]
+    for m in matches:
+        assert m.label not in out[m.query], "one result per (query, label)"
+        out[m.query][m.label] = m.distance
+    return out
+
+
+@pytest.mark.parametrize("layout_from", [10**9, 1], ids=["narrow", "wide"])
+def test_exactly_the_hashes_brute_force_finds(
+    layout_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "LARGE", layout_from)
+    bank, queries = bank_and_queries(5000)
+    labels = np.arange(100, 5100)
+    index = PDQIndex.build(bank, labels)
+    got = as_dicts(index.search(queries), len(queries))
+    for q, query in enumerate(queries):
+        assert got[q] == brute(bank, labels, query, 31), f"query {q}"
+    # flipping up to 31 bits is found, 32 and more is not (unless by chance)
+    assert all(got[q] for q in range(32))
+
+
+def test_a_lower_threshold_and_the_bound_of_exactness() -> None:
+    bank, queries = bank_and_queries(2000)
+    index = PDQIndex.build(bank, np.arange(2000))
+    got = as_dicts(index.search(queries, threshold=10), len(queries))
+    assert got == [brute(bank, np.arange(2000), q, 10) for q in queries]
+    with pytest.raises(ValueError, match="exactly up to distance 31"):
+        index.search(queries, threshold=40)
+
+
+def test_additions_and_removals_without_a_rebuild_then_compacted() -> None:
+    bank, queries = bank_and_queries(3000)
+    index = PDQIndex.build(bank[:2000], np.arange(2000))
+    index.add(bank[2000:], np.arange(2000, 3000))
+    index.remove([5, 2500])
+    labels = np.arange(3000)
+    keep = ~np.isin(labels, [5, 2500])
+    expected = [brute(bank[keep], labels[keep], q, 31) for q in queries]
+    assert as_dicts(index.search(queries), len(queries)) == expected
+    assert len(index) == 2998 and index.watermark == 2999
+    index.compact()
+    assert as_dicts(index.search(queries), len(queries)) == expected
+    assert len(index) == 2998 and 5 not in set(index.labels().tolist())
+
+
+def test_frames_of_one_video_share_a_label_and_the_closest_counts() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+    frames = np.array([flipped(base, 3, rng), flipped(base, 9, rng), base])
+    index = PDQIndex.build(frames, np.array([7, 7, 7]))
+    [match] = index.search(base[None, :])
+    assert (match.label, match.distance) == (7, 0)
+
+
+def test_saved_index_loads_and_answers_the_same(tmp_path: Path) -> None:
+    bank, queries = bank_and_queries(3000)
+    index = PDQIndex.build(bank, np.arange(3000))
+    index.add(bank[:1] ^ np.uint64(1), np.array([9999]))
+    index.remove([17])
+    before = index.search(queries)
+    index.save(tmp_path / "pdq")
+    loaded = PDQIndex.load(tmp_path / "pdq")
+    assert loaded.search(queries) == before
+    assert loaded.watermark == 9999 and len(loaded) == len(index)
+    index.save(tmp_path / "pdq")  # replacing an existing index
+    assert PDQIndex.load(tmp_path / "pdq").search(queries) == before
+
+
+def test_unreadable_index_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "pdq").mkdir()
+    (tmp_path / "pdq" / "manifest.json").write_text('{"format": 1}')
+    with pytest.raises(IndexFormatError, match="index format 1"):
+        PDQIndex.load(tmp_path / "pdq")
+    with pytest.raises(IndexFormatError, match="cannot read"):
+        PDQIndex.load(tmp_path / "missing")
+
+
+def test_hex_round_trip() -> None:
+    hexes = ["f" * 64, "0123456789abcdef" * 4]
+    assert codes_to_hex(hex_to_codes(hexes)) == hexes
+    assert int(distances(hex_to_codes(["0" * 64]), hex_to_codes(["f" * 64])[0])[0]) == 256
+
+
+def test_empty_index_answers_nothing() -> None:
+    _, queries = bank_and_queries(10)
+    assert PDQIndex().search(queries) == []
+    assert len(PDQIndex()) == 0
