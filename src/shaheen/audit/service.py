@@ -8,15 +8,18 @@ by itself, and the unique `sequence` column refuses a fork on either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.audit.models import AuditEvent
 from shaheen.canonical import chain_hash
+from shaheen.errors import ShaheenError
 from shaheen.store.base import utcnow
 
 _ADVISORY_LOCK_KEY = 0x5348_4145  # "SHAE"
@@ -107,3 +110,40 @@ def verify(*, session: Session, batch_size: int = 5000) -> ChainReport:
 def count(*, session: Session) -> int:
     """How many audit events exist."""
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+@contextmanager
+def attempt(
+    sessions: sessionmaker[Session],
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    details: dict[str, Any] | None = None,
+    user_id: int | None = None,
+    agency_id: int | None = None,
+) -> Iterator[Session]:
+    """A transaction for one guarded action; if a rule refuses it, nothing it did stays,
+    and the refusal itself is written to the audit log in a transaction of its own.
+
+    Why: a rejected attempt (a second review by the same person, a referral without
+    legal basis, a webhook with a bad signature) is exactly what an auditor must see.
+    """
+    try:
+        with sessions.begin() as session:
+            yield session
+    except ShaheenError as exc:
+        with sessions.begin() as session:
+            record(
+                session=session,
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                details={**(details or {}), "refused": str(exc)},
+                outcome="rejected",
+                user_id=user_id,
+                agency_id=agency_id,
+            )
+        raise

@@ -41,5 +41,10 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
         f"{scan.signals:,} signals, {scan.indicators:,} indicators, "
         f"{scan.cases_opened:,} review cases opened"
     )
+    if scan.media is not None:
+        console.print(
+            f"media: {scan.media.hashed:,} images and videos hashed, matched against the "
+            f"demo hash bank: {scan.media.signals:,} matches"
+        )
     console.print(risk_table(database, limit=8, title="Highest-risk accounts, with reasons"))
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))

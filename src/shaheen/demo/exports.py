@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from shaheen.demo.generator import DemoAccount, DemoDataset, DemoPost
+from shaheen.demo.generator import DemoAccount, DemoDataset, DemoPost, Label
+from shaheen.demo.media import altered, organisation_poster
 
 WHATSAPP_ZONE = ZoneInfo("Asia/Karachi")
 _CT_FACEBOOK = (
@@ -239,6 +240,8 @@ def _youtube(folder: Path, posts: list[DemoPost], accounts: dict[str, DemoAccoun
 
 
 def _telegram(path: Path, posts: list[DemoPost], accounts: dict[str, DemoAccount]) -> Path:
+    photos = path.parent / "photos"
+    photos.mkdir(exist_ok=True)
     chats = []
     for number, (account_id, own) in enumerate(_by_account(posts).items(), start=1):
         account = accounts[account_id].record
@@ -255,6 +258,7 @@ def _telegram(path: Path, posts: list[DemoPost], accounts: dict[str, DemoAccount
                         "from": account.display_name,
                         "from_id": account_id,
                         "text": p.record.text,
+                        **_photo(photos, f"{account_id}_{index}", p, index),
                     }
                     for index, p in enumerate(own, start=1)
                 ],
@@ -263,6 +267,17 @@ def _telegram(path: Path, posts: list[DemoPost], accounts: dict[str, DemoAccount
     document = {"about": "Synthetic demo export", "chats": {"about": "", "list": chats}}
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def _photo(folder: Path, name: str, post: DemoPost, index: int) -> dict[str, str]:
+    """Every other propaganda post carries a re-upload of its group's poster: cropped,
+    resized and re-encoded, as copies circulate (the demo bank holds the originals)."""
+    if post.label is not Label.PROPAGANDA or post.organisation is None or index % 2:
+        return {}
+    target = folder / f"{name}.jpg"
+    if not target.exists():
+        altered(organisation_poster(post.organisation), seed=index).save(target, quality=70)
+    return {"photo": f"photos/{target.name}"}
 
 
 def whatsapp_number(account_id: str) -> str:

@@ -13,19 +13,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
-from shaheen.demo.generator import generate
+from shaheen.demo.generator import DemoDataset, generate
+from shaheen.demo.media import organisation_poster
 from shaheen.detect import service as detection
-from shaheen.detect.flows import Scanner, ScanResult
+from shaheen.detect.flows import MediaStage, Scanner, ScanResult
+from shaheen.detect.media import banks
+from shaheen.detect.media.detector import HashMatchDetector
+from shaheen.detect.media.matching import Matcher
 from shaheen.ingest.connectors.base import ConnectorOptions
 from shaheen.ingest.flows import Importer, RunResult
 from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import service as knowledge
+from shaheen.knowledge.models import HashBank
 from shaheen.platforms import service as platforms
 from shaheen.reports import service as reports
 from shaheen.reports.schemas import Stats
@@ -49,6 +54,7 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("admin", "Demo Administrator", Role.ADMIN),
 )
 EXTENSION = Path(__file__).with_name("kb_extension.yaml")
+DEMO_BANK = "demo-posters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,9 @@ def run(
         options=ConnectorOptions(timezone=str(WHATSAPP_ZONE)),
     )
     runs = importer.import_paths(exports)
-    scan = _scan(sessions, workdir / "models")
+    with session_scope(sessions) as session:
+        _demo_bank(session, dataset, workdir / "bank", actor)
+    scan = _scan(sessions, workdir)
     with session_scope(sessions) as session:
         figures = reports.collect(session=session)
     return DemoSummary(
@@ -104,16 +112,40 @@ def run(
     )
 
 
-def _scan(sessions: sessionmaker[Session], model_dir: Path) -> ScanResult:
-    """Detection over the imported posts, on behalf of the demo's lead agency."""
+def _demo_bank(session: Session, dataset: DemoDataset, folder: Path, actor: str) -> None:
+    """A hash bank of the groups' (fictional) posters, as a partner would share it."""
+    if session.scalar(select(HashBank.id).where(HashBank.name == DEMO_BANK)) is not None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for slug in sorted({p.organisation for p in dataset.posts if p.organisation}):
+        path = folder / f"{slug}.png"
+        organisation_poster(slug).save(path)
+        paths.append(path)
+    bank = banks.create_bank(
+        session=session,
+        name=DEMO_BANK,
+        actor=actor,
+        source="demo partner (synthetic)",
+        label="propaganda poster",
+    )
+    banks.add_files(session=session, bank=bank, paths=paths, actor=actor, tags=["demo"])
+
+
+def _scan(sessions: sessionmaker[Session], workdir: Path) -> ScanResult:
+    """Detection over the imported posts and media, on behalf of the demo's lead agency."""
     with session_scope(sessions) as session:
         lexicon = detection.load_lexicon(session=session)
         agency = agencies.ensure_agency(
             session=session, code="CTA", name="", kind=AgencyKind.COUNTER_TERRORISM
         )
         agency_id = agency.id
-    model = detection.active_model(model_dir, lexicon)
-    return Scanner(lexicon=lexicon, model=model, agency_id=agency_id).scan(sessions)
+    model = detection.active_model(workdir / "models", lexicon)
+    with sessions() as matcher_session:
+        matcher = Matcher.load(matcher_session, workdir / "index")
+        media = MediaStage(MediaStore(workdir / "media"), HashMatchDetector(matcher))
+        scanner = Scanner(lexicon=lexicon, model=model, agency_id=agency_id, media=media)
+        return scanner.scan(sessions)
 
 
 def _seed_people(session: Session) -> None:

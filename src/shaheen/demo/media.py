@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,6 +57,11 @@ def altered(image: Image.Image, seed: int = 0) -> Image.Image:
     region = copy.crop((x, y, x + mark.width, y + mark.height))
     copy.paste(Image.blend(region, mark, 0.15), (x, y))
     return copy
+
+
+def organisation_poster(slug: str) -> Image.Image:
+    """The demo's fictional poster of an organisation (the same on every run)."""
+    return poster(zlib.crc32(slug.encode()) % 100_000)
 
 
 def write_video(

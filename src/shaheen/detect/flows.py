@@ -40,7 +40,7 @@ from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge.enums import TermKind
 from shaheen.knowledge.models import Organisation
-from shaheen.review.enums import CaseStatus
+from shaheen.review.enums import OPEN_STATUSES
 from shaheen.review.models import Case
 from shaheen.store.base import utcnow
 
@@ -48,12 +48,7 @@ RISK_DETECTOR = "account_risk"
 RISK_VERSION = "1"
 _SIGNALS = cast(Table, Signal.__table__)
 _INDICATORS = cast(Table, Indicator.__table__)
-_OPEN = (
-    CaseStatus.OPEN,
-    CaseStatus.IN_REVIEW,
-    CaseStatus.AWAITING_SECOND_REVIEW,
-    CaseStatus.ESCALATED,
-)
+_OPEN = OPEN_STATUSES
 
 
 @dataclass

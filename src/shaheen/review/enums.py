@@ -8,6 +8,7 @@ class CaseStatus(StrEnum):
     IN_REVIEW = "in_review"
     AWAITING_SECOND_REVIEW = "awaiting_second_review"
     ESCALATED = "escalated"
+    NEEDS_TRANSLATION = "needs_translation"
     REFERRED = "referred"
     DISMISSED = "dismissed"
     CLOSED = "closed"
@@ -40,4 +41,41 @@ ABOUT_NOT_FOR = frozenset(
         DismissReason.COUNTER_SPEECH,
         DismissReason.RESEARCH,
     }
+)
+
+
+class ReferReason(StrEnum):
+    """What the account does for the group, as the referral will say."""
+
+    SUPPORT = "support"
+    RECRUITMENT = "recruitment"
+    GLORIFICATION = "glorification"
+    THREAT = "threat"
+    ATTACK_CLAIM = "attack_claim"
+    FUNDRAISING = "fundraising"
+    LIVE_ATTACK_CONTENT = "live_attack_content"  # makes the referral urgent
+
+
+class EscalateReason(StrEnum):
+    LEGAL_QUESTION = "legal_question"
+    HIGH_PROFILE = "high_profile"
+    UNCLEAR_AFFILIATION = "unclear_affiliation"
+    CROSS_AGENCY = "cross_agency"
+
+
+#: Reason codes each verdict accepts; a translation request names the language needed.
+REASONS: dict[Verdict, frozenset[str]] = {
+    Verdict.REFER: frozenset(ReferReason),
+    Verdict.DISMISS: frozenset(DismissReason),
+    Verdict.ESCALATE: frozenset(EscalateReason),
+    Verdict.NEEDS_TRANSLATION: frozenset({"ps", "ur", "bal", "sd", "ar", "fa", "other"}),
+}
+
+#: Statuses of a case still in the queue (a scan updates these instead of opening another).
+OPEN_STATUSES = (
+    CaseStatus.OPEN,
+    CaseStatus.IN_REVIEW,
+    CaseStatus.AWAITING_SECOND_REVIEW,
+    CaseStatus.ESCALATED,
+    CaseStatus.NEEDS_TRANSLATION,
 )

@@ -18,7 +18,7 @@ from shaheen.runtime import cli_actor, open_database
 from shaheen.store.engine import session_scope
 
 console = Console(soft_wrap=True)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 bank_app = typer.Typer(
     help="Hash banks: named lists of PDQ, vPDQ and MD5 hashes.", no_args_is_help=True
 )

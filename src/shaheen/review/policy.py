@@ -1,0 +1,111 @@
+"""The safeguards on review decisions: pure rules, no database, so they read as policy.
+
+Why they exist: takedown powers can be abused, so a referral must be a named person's
+decision with a reason, an organisation and a legal basis from the unit's list; and an
+account whose removal would matter more (large reach, verified, or on the protected
+list of news outlets, journalists and officials) needs a second reviewer who is not the
+first. Every rule below raises `SafeguardViolation` with the reason a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from shaheen.errors import BadInput, SafeguardViolation
+from shaheen.review.enums import REASONS, Verdict
+
+LEGAL_BASES = Path(__file__).with_name("data") / "legal_bases.yaml"
+DEFAULT_REACH_THRESHOLD = 100_000
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    code: str
+    title: str
+
+
+@lru_cache(maxsize=8)
+def legal_bases(path: Path = LEGAL_BASES) -> dict[str, LegalBasis]:
+    """The provisions a referral may cite, by code."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        provisions = document["provisions"]
+        return {p["code"]: LegalBasis(p["code"], p["title"]) for p in provisions}
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise BadInput(f"{path}: not a list of legal provisions ({exc})") from None
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """What makes an account high-impact, and what a decision must carry."""
+
+    reach_threshold: int = DEFAULT_REACH_THRESHOLD
+    protected_handles: frozenset[str] = frozenset()
+    legal_bases: dict[str, LegalBasis] = field(default_factory=legal_bases)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The facts about a case's account the rules look at."""
+
+    handle: str | None
+    followers: int
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """A decision as a reviewer proposes it."""
+
+    verdict: Verdict
+    reason_code: str
+    organisation: str | None = None
+    legal_basis: str | None = None
+
+
+def why_second_review(subject: Subject, policy: ReviewPolicy) -> list[str]:
+    """The reasons this account's referral needs a second reviewer (empty if none)."""
+    reasons = []
+    if subject.followers >= policy.reach_threshold:
+        reasons.append(f"reach {subject.followers:,} ≥ {policy.reach_threshold:,}")
+    if subject.verified:
+        reasons.append("verified account")
+    if subject.handle and subject.handle.lstrip("@").lower() in policy.protected_handles:
+        reasons.append("on the protected list (news, journalists, officials)")
+    return reasons
+
+
+def check_decision(proposed: Proposed, policy: ReviewPolicy, known_organisations: set[str]) -> None:
+    """Refuse a decision that lacks what its verdict needs."""
+    allowed = REASONS[proposed.verdict]
+    if proposed.reason_code not in allowed:
+        raise SafeguardViolation(
+            f"a {proposed.verdict.value} decision needs a reason code: one of "
+            f"{', '.join(sorted(allowed))} (got {proposed.reason_code or 'none'!r})"
+        )
+    if proposed.verdict is not Verdict.REFER:
+        return
+    if not proposed.organisation:
+        raise SafeguardViolation("a referral must name the organisation the account serves")
+    if proposed.organisation not in known_organisations:
+        raise SafeguardViolation(
+            f"{proposed.organisation!r} is not an organisation in the knowledge base"
+        )
+    if not proposed.legal_basis:
+        raise SafeguardViolation(
+            "a referral must cite a legal basis: one of " + ", ".join(sorted(policy.legal_bases))
+        )
+    if proposed.legal_basis not in policy.legal_bases:
+        raise SafeguardViolation(
+            f"{proposed.legal_basis!r} is not a legal basis on the unit's list "
+            f"({', '.join(sorted(policy.legal_bases))})"
+        )
+
+
+def check_second_reviewer(first_reviewer_id: int, second_reviewer_id: int) -> None:
+    if first_reviewer_id == second_reviewer_id:
+        raise SafeguardViolation("the second review must be by a different reviewer than the first")
