@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.detect.base import Finding, TextItem
@@ -235,6 +235,7 @@ class Scanner:
                 )
             )
         }
+        languages = _main_languages(session, account_ids)
         for account in accounts:
             risk = assess(evidence[account.id])
             account.risk_score, account.risk_explanation = risk.score, risk.explanation
@@ -258,20 +259,16 @@ class Scanner:
             result.accounts_assessed += 1
             reach = account.followers or 0
             case = open_cases.get(account.id)
+            if case is None and risk.score >= self.risk_threshold:
+                case = Case(agency_id=self.agency_id, account_id=account.id)
+                session.add(case)
+                result.cases_opened += 1
             if case is not None:
                 case.risk_score, case.reach = risk.score, reach
                 case.priority = case_priority(risk.score, reach)
-            elif risk.score >= self.risk_threshold:
-                session.add(
-                    Case(
-                        agency_id=self.agency_id,
-                        account_id=account.id,
-                        risk_score=risk.score,
-                        reach=reach,
-                        priority=case_priority(risk.score, reach),
-                    )
-                )
-                result.cases_opened += 1
+                case.language = languages.get(account.id)
+                if top is not None and case.organisation_id is None:
+                    case.organisation_id = organisations.get(top)
         if profile_signals:
             session.execute(insert(_SIGNALS), profile_signals)
             result.signals += len(profile_signals)
@@ -374,6 +371,20 @@ class Scanner:
                 if hit.term.kind is TermKind.HANDLE:
                     evidence.known_as[hit.term.organisation] = hit.term.value
         return rows
+
+
+def _main_languages(session: Session, account_ids: list[int]) -> dict[int, str]:
+    """Each account's most frequent post language."""
+    counted = session.execute(
+        select(Post.account_id, Post.language, func.count())
+        .where(Post.account_id.in_(account_ids), Post.language.is_not(None))
+        .group_by(Post.account_id, Post.language)
+    )
+    best: dict[int, tuple[int, str]] = {}
+    for account_id, language, count in counted:
+        if count > best.get(account_id, (0, ""))[0]:
+            best[account_id] = (count, language or "")
+    return {account_id: language for account_id, (_, language) in best.items()}
 
 
 def _organisation_ids(session: Session) -> dict[str, int]:

@@ -15,7 +15,10 @@ class Referral(Base):
     """A request to one platform about one or more accounts or posts."""
 
     __tablename__ = "referrals"
-    __table_args__ = (Index("ix_referrals_board", "platform_id", "status"),)
+    __table_args__ = (
+        Index("ix_referrals_board", "platform_id", "status"),
+        Index("ix_referrals_due", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -32,6 +35,9 @@ class Referral(Base):
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # 0: on time; 1: overdue, reminder sent; 2: on the supervisor's list
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    escalated_at: Mapped[datetime | None]
 
 
 class ReferralItem(Base):

@@ -15,7 +15,10 @@ class Case(Base):
     """An account (with its posts) under review by one agency."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_queue", "status", "priority"),)
+    __table_args__ = (
+        Index("ix_cases_queue", "status", "priority"),
+        Index("ix_cases_agency_queue", "agency_id", "status", "priority"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -25,6 +28,10 @@ class Case(Base):
     reach: Mapped[int] = mapped_column(BigInteger, default=0)
     priority: Mapped[float] = mapped_column(Float)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The organisation the evidence points to most (a referral decision sets it), and
+    # the account's main language: queue filters.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    language: Mapped[str | None] = mapped_column(String(16))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]

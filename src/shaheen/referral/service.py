@@ -1,0 +1,298 @@
+"""Referrals in the database: made only from referred cases, moved only by the rules of
+`workflow.py`, every move an event and an audit entry; SLA escalation; the board.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.audit import service as audit
+from shaheen.detect.models import Signal
+from shaheen.errors import NotFound, SafeguardViolation
+from shaheen.ingest.models import Account, Post
+from shaheen.platforms.models import Platform
+from shaheen.referral import workflow
+from shaheen.referral.enums import EventSource, ReferralStatus
+from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
+from shaheen.review import service as review
+from shaheen.review.enums import ReferReason
+from shaheen.store.base import utcnow
+
+FLAGGED = 0.5  # a post the classifier scored at least this is named in the referral
+
+
+def get_referral(*, session: Session, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(f"no referral {referral_id}")
+    return referral
+
+
+def by_platform_reference(*, session: Session, platform_code: str, reference: str) -> Referral:
+    referral = session.scalar(
+        select(Referral)
+        .join(Platform, Platform.id == Referral.platform_id)
+        .where(Platform.code == platform_code, Referral.platform_reference == reference)
+    )
+    if referral is None:
+        raise NotFound(f"no {platform_code} referral with reference {reference!r}")
+    return referral
+
+
+def create_from_case(
+    sessions: sessionmaker[Session], *, case_id: int, username: str
+) -> int:
+    """A draft referral of the case's account and its flagged posts; returns its id.
+
+    Refused unless the case was referred by a reviewer (and, where needed, confirmed by
+    a second one): the decision gives the legal basis and the organisation.
+    """
+    with audit.attempt(
+        sessions, actor=username, action="referral.create", object_type="case", object_id=case_id
+    ) as session:
+        user = review.get_user(session=session, username=username)
+        decision = review.referral_decision(session=session, case_id=case_id)
+        case = review.get_case(session=session, case_id=case_id)
+        if user.agency_id != case.agency_id:
+            raise SafeguardViolation(f"case {case_id} belongs to another agency")
+        if not decision.legal_basis or decision.organisation_id is None:
+            raise SafeguardViolation("the referral decision lacks a legal basis or organisation")
+        account = session.get(Account, case.account_id)
+        assert account is not None
+        referral = Referral(
+            agency_id=case.agency_id,
+            platform_id=account.platform_id,
+            case_id=case.id,
+            urgent=decision.reason_code == ReferReason.LIVE_ATTACK_CONTENT,
+            legal_basis=decision.legal_basis,
+            created_by_id=user.id,
+        )
+        session.add(referral)
+        session.flush()
+        session.add(
+            ReferralItem(
+                referral_id=referral.id,
+                account_id=account.id,
+                url=account.url or f"{account.handle or account.platform_account_id}",
+            )
+        )
+        for post_id, url in _flagged_posts(session, account.id):
+            session.add(
+                ReferralItem(referral_id=referral.id, post_id=post_id, url=url or str(post_id))
+            )
+        _event(session, referral, None, ReferralStatus.DRAFT, EventSource.MANUAL, user.id)
+        audit.record(
+            session=session,
+            actor=username,
+            action="referral.create",
+            object_type="referral",
+            object_id=referral.id,
+            user_id=user.id,
+            agency_id=case.agency_id,
+            details={"case": case.id, "legal_basis": decision.legal_basis},
+        )
+        return referral.id
+
+
+def _flagged_posts(session: Session, account_id: int) -> list[tuple[int, str | None]]:
+    rows = session.execute(
+        select(Post.id, Post.url)
+        .join(Signal, Signal.post_id == Post.id)
+        .where(
+            Post.account_id == account_id,
+            Signal.detector.in_(("classifier", "hash_match")),
+            Signal.score >= FLAGGED,
+        )
+        .distinct()
+        .order_by(Post.id)
+    )
+    return [(post_id, url) for post_id, url in rows]
+
+
+def record_status(
+    sessions: sessionmaker[Session],
+    *,
+    referral_id: int,
+    status: ReferralStatus,
+    source: EventSource,
+    actor: str,
+    platform_reference: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Move a referral to `status` if the rules allow it; refused moves are audited."""
+    with audit.attempt(
+        sessions,
+        actor=actor,
+        action="referral.status",
+        object_type="referral",
+        object_id=referral_id,
+        details={"to": status.value, "source": source.value},
+    ) as session:
+        referral = get_referral(session=session, referral_id=referral_id)
+        apply_status(
+            session,
+            referral,
+            status,
+            source,
+            actor=actor,
+            platform_reference=platform_reference,
+            note=note,
+            at=at,
+        )
+
+
+def apply_status(
+    session: Session,
+    referral: Referral,
+    status: ReferralStatus,
+    source: EventSource,
+    *,
+    actor: str,
+    platform_reference: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+    actor_id: int | None = None,
+) -> None:
+    """The move itself, inside the caller's transaction."""
+    workflow.check_transition(referral.status, status)
+    when = at or utcnow()
+    previous = referral.status
+    referral.status = status
+    if platform_reference:
+        referral.platform_reference = platform_reference
+    if status is ReferralStatus.SENT:
+        platform = session.get(Platform, referral.platform_id)
+        assert platform is not None
+        hours = platform.urgent_sla_hours if referral.urgent else platform.sla_hours
+        referral.sent_at, referral.due_at = when, workflow.due_at(when, hours)
+    if status in workflow.ANSWERED:
+        referral.closed_at = when
+    elif status is ReferralStatus.REINSTATED:
+        referral.closed_at = None
+    _event(session, referral, previous, status, source, actor_id, platform_reference, note, when)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="referral.status",
+        object_type="referral",
+        object_id=referral.id,
+        agency_id=referral.agency_id,
+        details={
+            "from": previous.value,
+            "to": status.value,
+            "source": source.value,
+            "platform_reference": platform_reference,
+        },
+    )
+
+
+def _event(
+    session: Session,
+    referral: Referral,
+    previous: ReferralStatus | None,
+    status: ReferralStatus,
+    source: EventSource,
+    actor_id: int | None = None,
+    platform_reference: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            from_status=previous,
+            to_status=status,
+            source=source,
+            actor_id=actor_id,
+            platform_reference=platform_reference,
+            note=note,
+            occurred_at=at or utcnow(),
+        )
+    )
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Escalation:
+    referral_id: int
+    platform: str
+    level: int
+    overdue_hours: float
+
+
+def escalate_overdue(
+    sessions: sessionmaker[Session], *, now: datetime | None = None, actor: str = "system:sla"
+) -> list[Escalation]:
+    """Raise every overdue referral to the level its delay calls for: a reminder, then
+    `no_response` and the supervisors' list. Returns what changed."""
+    now = now or utcnow()
+    changed: list[Escalation] = []
+    with sessions.begin() as session:
+        rows = session.execute(
+            select(Referral, Platform)
+            .join(Platform, Platform.id == Referral.platform_id)
+            .where(
+                Referral.status.in_(workflow.AWAITING),
+                Referral.due_at.is_not(None),
+                Referral.due_at <= now,
+            )
+        ).all()
+        for referral, platform in rows:
+            hours = platform.urgent_sla_hours if referral.urgent else platform.sla_hours
+            assert referral.due_at is not None
+            level = workflow.escalation_due(
+                referral.status, referral.due_at, referral.escalation_level, hours, now
+            )
+            if level == referral.escalation_level:
+                continue
+            referral.escalation_level, referral.escalated_at = level, now
+            overdue = (now - referral.due_at).total_seconds() / 3600
+            if level == workflow.SUPERVISOR:
+                apply_status(
+                    session,
+                    referral,
+                    ReferralStatus.NO_RESPONSE,
+                    EventSource.SYSTEM,
+                    actor=actor,
+                    note=f"no answer {overdue:.0f} h after the SLA: on the supervisors' list",
+                    at=now,
+                )
+            else:
+                audit.record(
+                    session=session,
+                    actor=actor,
+                    action="referral.reminder",
+                    object_type="referral",
+                    object_id=referral.id,
+                    agency_id=referral.agency_id,
+                    details={"overdue_hours": round(overdue, 1), "platform": platform.code},
+                )
+            changed.append(Escalation(referral.id, platform.code, level, round(overdue, 1)))
+    return changed
+
+
+def supervisor_list(*, session: Session, agency_id: int | None = None) -> list[Referral]:
+    statement = select(Referral).where(Referral.escalation_level >= workflow.SUPERVISOR)
+    if agency_id is not None:
+        statement = statement.where(Referral.agency_id == agency_id)
+    return list(session.scalars(statement.order_by(Referral.escalated_at)))
+
+
+def board(*, session: Session, platform_code: str, agency_id: int | None = None) -> dict[str, int]:
+    """A platform's referrals counted by status (the liaison officer's board)."""
+    statement = (
+        select(Referral.status, func.count())
+        .join(Platform, Platform.id == Referral.platform_id)
+        .where(Platform.code == platform_code)
+        .group_by(Referral.status)
+    )
+    if agency_id is not None:
+        statement = statement.where(Referral.agency_id == agency_id)
+    counts = Counter({status.value: count for status, count in session.execute(statement)})
+    return dict(counts)
