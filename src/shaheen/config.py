@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     media_dir: Path = Field(default=Path("./var/media"), description="content-addressed media")
     model_dir: Path = Field(default=Path("./var/models"), description="trained classifiers")
     index_dir: Path = Field(default=Path("./var/index"), description="hash-matching indexes")
+    keys_dir: Path = Field(default=Path("./var/keys"), description="evidence signing keys")
+    outbox_dir: Path = Field(default=Path("./var/outbox"), description="file-drop referrals")
+    reach_threshold: int = Field(
+        default=100_000, ge=0, description="followers from which a referral needs two reviewers"
+    )
+    protected_list: Path | None = Field(
+        default=None, description="file of protected handles (news, journalists, officials)"
+    )
+    legal_bases: Path | None = Field(
+        default=None, description="YAML list of legal provisions a referral may cite"
+    )
     match_threshold: int = Field(
         default=31, ge=0, le=63, description="PDQ bits apart that still match (Meta: 31)"
     )

@@ -36,6 +36,7 @@ from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.flows import MediaScanResult, hash_pending, match_pending
 from shaheen.detect.models import Indicator, Signal
 from shaheen.detect.risk import AccountEvidence, MediaEvidence, PostEvidence, assess
+from shaheen.evidence.service import Signer, capture
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge.enums import TermKind
@@ -89,6 +90,7 @@ class Scanner:
         risk_threshold: float = 0.6,
         batch_size: int = 1000,
         media: MediaStage | None = None,
+        signer: Signer | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.lexicon_detector = LexiconDetector(lexicon)
@@ -97,6 +99,7 @@ class Scanner:
         self.risk_threshold = risk_threshold
         self.batch_size = batch_size
         self.media = media
+        self.signer = signer  # given, a signed snapshot is taken of each account a case opens on
 
     def scan(
         self, sessions: sessionmaker[Session], on_progress: Callable[[int], None] | None = None
@@ -236,6 +239,7 @@ class Scanner:
             )
         }
         languages = _main_languages(session, account_ids)
+        opened: list[Case] = []
         for account in accounts:
             risk = assess(evidence[account.id])
             account.risk_score, account.risk_explanation = risk.score, risk.explanation
@@ -263,6 +267,7 @@ class Scanner:
                 case = Case(agency_id=self.agency_id, account_id=account.id)
                 session.add(case)
                 result.cases_opened += 1
+                opened.append(case)
             if case is not None:
                 case.risk_score, case.reach = risk.score, reach
                 case.priority = case_priority(risk.score, reach)
@@ -273,6 +278,15 @@ class Scanner:
             session.execute(insert(_SIGNALS), profile_signals)
             result.signals += len(profile_signals)
         session.flush()
+        if self.signer is not None:
+            for case in opened:
+                capture(
+                    session=session,
+                    signer=self.signer,
+                    purpose="detection",
+                    account_id=case.account_id,
+                    case_id=case.id,
+                )
 
     def _post_evidence(
         self,

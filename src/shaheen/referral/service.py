@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shaheen.audit import service as audit
 from shaheen.detect.models import Signal
 from shaheen.errors import NotFound, SafeguardViolation
+from shaheen.evidence import service as evidence
 from shaheen.ingest.models import Account, Post
 from shaheen.platforms.models import Platform
 from shaheen.referral import workflow
@@ -45,7 +46,11 @@ def by_platform_reference(*, session: Session, platform_code: str, reference: st
 
 
 def create_from_case(
-    sessions: sessionmaker[Session], *, case_id: int, username: str
+    sessions: sessionmaker[Session],
+    *,
+    case_id: int,
+    username: str,
+    signer: evidence.Signer | None = None,
 ) -> int:
     """A draft referral of the case's account and its flagged posts; returns its id.
 
@@ -86,6 +91,14 @@ def create_from_case(
                 ReferralItem(referral_id=referral.id, post_id=post_id, url=url or str(post_id))
             )
         _event(session, referral, None, ReferralStatus.DRAFT, EventSource.MANUAL, user.id)
+        if signer is not None:  # what was online when the unit decided to refer
+            evidence.capture(
+                session=session,
+                signer=signer,
+                purpose="referral",
+                account_id=account.id,
+                case_id=case.id,
+            )
         audit.record(
             session=session,
             actor=username,

@@ -109,3 +109,22 @@ def check_decision(proposed: Proposed, policy: ReviewPolicy, known_organisations
 def check_second_reviewer(first_reviewer_id: int, second_reviewer_id: int) -> None:
     if first_reviewer_id == second_reviewer_id:
         raise SafeguardViolation("the second review must be by a different reviewer than the first")
+
+
+def policy_from(
+    reach_threshold: int, protected_list: Path | None, legal_bases_file: Path | None
+) -> ReviewPolicy:
+    """The policy as a unit configured it (see `Settings`)."""
+    protected: frozenset[str] = frozenset()
+    if protected_list is not None:
+        try:
+            lines = protected_list.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise BadInput(f"cannot read the protected list {protected_list}: {exc}") from None
+        protected = frozenset(
+            line.strip().lstrip("@").lower()
+            for line in lines
+            if line.strip() and not line.startswith("#")
+        )
+    bases = legal_bases(legal_bases_file) if legal_bases_file else legal_bases()
+    return ReviewPolicy(reach_threshold, protected, bases)

@@ -1,0 +1,139 @@
+"""`shaheen review …`: the queue, a case, claims and decisions."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from shaheen.agencies.models import Agency
+from shaheen.config import get_settings
+from shaheen.errors import NotFound
+from shaheen.review.enums import CaseStatus, Verdict
+from shaheen.runtime import open_database
+from shaheen.store.engine import session_scope
+
+console = Console(soft_wrap=True)
+app = typer.Typer(help="The human review queue and decisions.", no_args_is_help=True)
+
+
+@app.command("queue")
+def queue_(
+    agency: str | None = typer.Option(None, help="agency code (default: SHAHEEN_DEFAULT_AGENCY)"),
+    platform: str | None = typer.Option(None),
+    organisation: str | None = typer.Option(None, help="knowledge-base slug"),
+    language: str | None = typer.Option(None),
+    status: CaseStatus | None = typer.Option(None),
+    limit: int = typer.Option(50),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open cases, highest priority first (risk × reach), with filters."""
+    from shaheen.review import service
+
+    code = agency or get_settings().default_agency
+    with session_scope(open_database().sessions) as session:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == code))
+        if agency_id is None:
+            raise NotFound(f"no agency {code!r}")
+        rows = service.queue(
+            session=session,
+            agency_id=agency_id,
+            where=service.QueueFilter(platform, organisation, language, status),
+            limit=limit,
+        )
+    if as_json:
+        typer.echo(json.dumps([{**r.__dict__, "opened_at": r.opened_at.isoformat()} for r in rows]))
+        return
+    table = Table(
+        "case", "priority", "risk", "reach", "platform", "handle", "org", "lang", "status"
+    )
+    for r in rows:
+        table.add_row(
+            str(r.case_id),
+            f"{r.priority:.2f}",
+            f"{r.risk_score:.2f}",
+            f"{r.reach:,}",
+            r.platform,
+            r.handle or "",
+            r.organisation or "",
+            r.language or "",
+            r.status,
+        )
+    console.print(table)
+
+
+@app.command()
+def claim(case: int, user: str = typer.Option(..., "--as", help="your username")) -> None:
+    """Take a case from the queue."""
+    from shaheen.review import service
+
+    service.claim(open_database().sessions, case_id=case, username=user)
+    console.print(f"case {case} claimed by {user}")
+
+
+@app.command()
+def decide(
+    case: int,
+    verdict: Verdict = typer.Argument(..., help="refer | dismiss | escalate | needs_translation"),
+    reason: str = typer.Option(..., help="reason code (see README: Review)"),
+    user: str = typer.Option(..., "--as", help="your username"),
+    organisation: str | None = typer.Option(None, help="required to refer"),
+    legal_basis: str | None = typer.Option(None, help="required to refer"),
+    note: str = typer.Option(""),
+) -> None:
+    """Decide a case. Refusals (a missing legal basis, a second review by the same
+    person, …) change nothing and are written to the audit log."""
+    from shaheen.review import service
+    from shaheen.review.policy import Proposed, policy_from
+
+    settings = get_settings()
+    policy = policy_from(settings.reach_threshold, settings.protected_list, settings.legal_bases)
+    outcome = service.decide(
+        open_database().sessions,
+        case_id=case,
+        username=user,
+        proposed=Proposed(verdict, reason, organisation, legal_basis),
+        note=note,
+        policy=policy,
+    )
+    extra = (
+        f" (second review needed: {'; '.join(outcome.second_review_reasons)})"
+        if outcome.status is CaseStatus.AWAITING_SECOND_REVIEW
+        else ""
+    )
+    console.print(f"case {case}: {outcome.status.value}{extra}")
+
+
+@app.command()
+def show(case: int) -> None:
+    """A case: the account, its risk reasons and the decisions taken."""
+    from shaheen.ingest.models import Account
+    from shaheen.review import service
+
+    with session_scope(open_database().sessions) as session:
+        found = service.get_case(session=session, case_id=case)
+        account = session.get(Account, found.account_id)
+        assert account is not None
+        document = {
+            "case": found.id,
+            "status": found.status.value,
+            "risk": found.risk_score,
+            "reach": found.reach,
+            "account": {"handle": account.handle, "url": account.url, "bio": account.bio},
+            "explanation": account.risk_explanation,
+            "decisions": service.decisions_of(session=session, case_id=case),
+        }
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command("legal-bases")
+def legal_bases_() -> None:
+    """The legal provisions a referral may cite."""
+    from shaheen.review.policy import legal_bases
+
+    path = get_settings().legal_bases
+    for basis in (legal_bases(path) if path else legal_bases()).values():
+        console.print(f"{basis.code:<16} {basis.title}")

@@ -1,0 +1,3 @@
+from tests.review.conftest import desk
+
+__all__ = ["desk"]
