@@ -19,10 +19,12 @@ from shaheen.demo.commands import demo
 from shaheen.detect.commands import eval_, indicators_app, model_app, risk, scan
 from shaheen.detect.media.commands import bank_app, hash_, match, media_app
 from shaheen.errors import ReturnCode, ShaheenError
+from shaheen.evidence.commands import app as evidence_app
 from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
 from shaheen.reports.commands import stats
+from shaheen.review.commands import app as review_app
 from shaheen.runtime import configure_logging
 from shaheen.store.commands import app as db_app
 
@@ -43,6 +45,8 @@ app.add_typer(model_app, name="model")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(bank_app, name="bank")
 app.add_typer(media_app, name="media")
+app.add_typer(review_app, name="review")
+app.add_typer(evidence_app, name="evidence")
 app.command("hash")(hash_)
 app.command()(match)
 app.command()(scan)

@@ -6,12 +6,15 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.service import ensure_agency, ensure_user
 from shaheen.ingest.models import Account
 from shaheen.knowledge import service as knowledge
+from shaheen.platforms.enums import ChannelKind
+from shaheen.platforms.models import Platform
 from shaheen.platforms.service import get_by_code
 from shaheen.review.models import Case
 
@@ -56,6 +59,10 @@ class Desk:
 @pytest.fixture
 def desk(sessions: sessionmaker[Session]) -> Desk:
     with sessions.begin() as session:
+        # platform rows outlive each test (see tests/conftest.py): reset their channel
+        session.execute(
+            update(Platform).values(channel_kind=ChannelKind.FILE_DROP, channel_address=None)
+        )
         knowledge.load(
             session=session,
             merged=knowledge.merge([knowledge.parse(knowledge.bundled_path())]),

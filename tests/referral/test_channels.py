@@ -1,0 +1,283 @@
+"""Packages for every platform, and delivery over real channels on loopback: a file drop,
+SMTP (aiosmtpd), and the platform simulator over HTTP, through the whole tracking loop."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from sqlalchemy import select, update
+
+from shaheen.audit.models import AuditEvent
+from shaheen.errors import NotFound, SafeguardViolation
+from shaheen.evidence.service import Signer
+from shaheen.platforms.enums import ChannelKind
+from shaheen.platforms.models import Platform
+from shaheen.referral import tracking
+from shaheen.referral.adapters import ADAPTERS, ReferralFacts
+from shaheen.referral.channels import ChannelError, sign_body
+from shaheen.referral.enums import ReferralStatus
+from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
+from shaheen.referral.simulator import Behaviour, Simulator
+from tests.referral.test_referrals import T0, load, referred
+from tests.review.conftest import Desk
+
+SECRET = "test-webhook-secret"
+
+
+def facts(platform: str) -> ReferralFacts:
+    return ReferralFacts(
+        1,
+        platform,
+        "Counter-Terrorism Authority",
+        "CTA",
+        "Officer A",
+        "a@cta.example",
+        "ATA-1997-s11W",
+        "Anti-Terrorism Act 1997, section 11-W",
+        "TTP",
+        "recruitment",
+        True,
+        T0,
+        [
+            {"url": "https://x.example/a", "kind": "account"},
+            {"url": "https://x.example/a/1", "kind": "post"},
+        ],
+    )
+
+
+@pytest.mark.parametrize("code", sorted(ADAPTERS))
+def test_every_platform_gets_its_own_signed_package(code: str, tmp_path: Path) -> None:
+    signer = Signer(tmp_path / "keys")
+    package = ADAPTERS[code]().package(facts(code), signer.sign)
+    assert len(package.rows) == 2 and package.csv_text().startswith("reference,url,")
+    assert package.sha256 in package.letter_html and "URGENT" in package.letter_html
+    assert json.loads(package.json_bytes())["country"] == "PK"
+    key = load_pem_public_key(signer.public_pem)
+    assert isinstance(key, Ed25519PublicKey)
+    key.verify(base64.b64decode(package.signature or ""), bytes.fromhex(package.sha256))
+
+
+def test_platform_field_names_differ() -> None:
+    meta = ADAPTERS["facebook"]().document(facts("facebook"))
+    tiktok = ADAPTERS["tiktok"]().document(facts("tiktok"))
+    assert "local_law_cited" in meta and "legal_process" in tiktok and tiktok["emergency"] is True
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, int, _Inbox]]:
+    inbox = _Inbox()
+    with socket.socket() as probe:  # a free loopback port for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port, inbox
+    finally:
+        controller.stop()
+
+
+def channel_settings(tmp_path: Path) -> tracking.ChannelSettings:
+    return tracking.ChannelSettings(tmp_path / "outbox", SECRET)
+
+
+def set_channel(desk: Desk, code: str, kind: ChannelKind, address: str | None) -> None:
+    with desk.sessions.begin() as session:
+        session.execute(
+            update(Platform)
+            .where(Platform.code == code)
+            .values(channel_kind=kind, channel_address=address)
+        )
+
+
+def test_file_drop(desk: Desk, tmp_path: Path) -> None:
+    referral_id = referred(desk)
+    tracking.send(
+        desk.sessions,
+        referral_id=referral_id,
+        username="liaison",
+        settings=channel_settings(tmp_path),
+    )
+    folder = tmp_path / "outbox" / "x" / f"x-{referral_id}"
+    assert sorted(p.name for p in folder.iterdir()) == ["items.csv", "letter.html", "request.json"]
+    assert load(desk, referral_id).status is ReferralStatus.SENT
+
+
+def test_email_over_real_smtp(
+    desk: Desk, tmp_path: Path, smtp_server: tuple[str, int, _Inbox]
+) -> None:
+    host, port, inbox = smtp_server
+    set_channel(desk, "x", ChannelKind.EMAIL, f"smtp://{host}:{port}/legal@x.example")
+    referral_id = referred(desk)
+    tracking.send(
+        desk.sessions,
+        referral_id=referral_id,
+        username="liaison",
+        settings=channel_settings(tmp_path),
+    )
+    [raw] = inbox.messages
+    message = message_from_bytes(raw)
+    assert message["To"] == "legal@x.example" and f"x-{referral_id}" in message["Subject"]
+    names = sorted(str(p.get_filename()) for p in message.walk() if p.get_filename())
+    assert names == [f"x-{referral_id}.csv", f"x-{referral_id}.json"]
+
+
+def test_a_channel_that_fails_leaves_a_draft_and_an_audit_entry(desk: Desk, tmp_path: Path) -> None:
+    set_channel(desk, "x", ChannelKind.EMAIL, "smtp://127.0.0.1:1/legal@x.example")
+    referral_id = referred(desk)
+    with pytest.raises(ChannelError, match=r"e-mail to legal@x\.example"):
+        tracking.send(
+            desk.sessions,
+            referral_id=referral_id,
+            username="liaison",
+            settings=channel_settings(tmp_path),
+        )
+    assert load(desk, referral_id).status is ReferralStatus.DRAFT
+    with desk.sessions() as session:
+        assert session.scalars(
+            select(AuditEvent.action).where(AuditEvent.outcome == "rejected")
+        ).all() == ["referral.send"]
+
+
+@pytest.fixture
+def simulator() -> Iterator[tuple[Simulator, str, list[float]]]:
+    now = [0.0]
+    profile = {
+        "x": Behaviour(
+            acknowledge_after=1,
+            answer_after=2,
+            remove=1.0,
+            geo_block=0,
+            reject=0,
+            reinstate=1.0,
+            reinstate_after=10,
+        ),
+        "tiktok": Behaviour(1, 2, 0.0, 0.0, 0.0),  # never answers
+    }
+    sim = Simulator(SECRET, profile, speed=3600.0, clock=lambda: now[0])
+    url = sim.serve()
+    try:
+        yield sim, url, now
+    finally:
+        sim.stop()
+
+
+def test_the_whole_loop_against_the_simulator(
+    desk: Desk, tmp_path: Path, simulator: tuple[Simulator, str, list[float]]
+) -> None:
+    _, url, now = simulator
+    set_channel(desk, "x", ChannelKind.WEBHOOK, f"{url}/x/referrals")
+    settings = channel_settings(tmp_path)
+    referral_id = referred(desk)
+    tracking.send(desk.sessions, referral_id=referral_id, username="liaison", settings=settings)
+    referral = load(desk, referral_id)
+    assert referral.status is ReferralStatus.SENT and referral.platform_reference == "X-000001"
+    assert tracking.poll(desk.sessions, settings=settings) == 0  # nothing yet
+    now[0] = 1.5  # hours, as the simulator runs an hour a second
+    assert tracking.poll(desk.sessions, settings=settings) == 1
+    assert load(desk, referral_id).status is ReferralStatus.ACKNOWLEDGED
+    now[0] = 3
+    tracking.poll(desk.sessions, settings=settings)
+    assert load(desk, referral_id).status is ReferralStatus.REMOVED
+    assert tracking.recheck(desk.sessions, settings=settings) == 0
+    with desk.sessions() as session:
+        items = session.scalars(
+            select(ReferralItem).where(ReferralItem.referral_id == referral_id)
+        ).all()
+        assert items and all(i.online is False and i.last_checked_at for i in items)
+    now[0] = 13  # the content comes back
+    assert tracking.recheck(desk.sessions, settings=settings) == 1
+    assert load(desk, referral_id).status is ReferralStatus.REINSTATED
+    with desk.sessions() as session:
+        sources = session.scalars(
+            select(ReferralEvent.source)
+            .where(ReferralEvent.referral_id == referral_id)
+            .order_by(ReferralEvent.id)
+        ).all()
+    assert [s.value for s in sources] == ["manual", "system", "webhook", "webhook", "recheck"]
+
+
+def test_the_simulator_refuses_unsigned_packages(
+    simulator: tuple[Simulator, str, list[float]],
+) -> None:
+    sim, _, _ = simulator
+    assert sim.receive("x", b"{}", "sha256=forged")[0] == 401
+    assert sim.receive("x", b"{}", sign_body(SECRET, b"{}"))[0] == 202
+    assert sim.receive("myspace", b"{}", None)[0] == 404
+
+
+def test_webhook_answers(desk: Desk, tmp_path: Path) -> None:
+    referral_id = referred(desk)
+    tracking.send(
+        desk.sessions,
+        referral_id=referral_id,
+        username="liaison",
+        settings=channel_settings(tmp_path),
+    )
+    with desk.sessions.begin() as session:
+        session.execute(update(Referral).values(platform_reference="X-42"))
+    good = json.dumps({"reference": "X-42", "status": "removed"}).encode()
+    with pytest.raises(SafeguardViolation, match="bad or missing signature"):
+        tracking.receive_answer(
+            desk.sessions, platform_code="x", body=good, signature="sha256=00", secret=SECRET
+        )
+    unknown = json.dumps({"reference": "X-999", "status": "removed"}).encode()
+    with pytest.raises(NotFound, match="X-999"):
+        tracking.receive_answer(
+            desk.sessions,
+            platform_code="x",
+            body=unknown,
+            signature=sign_body(SECRET, unknown),
+            secret=SECRET,
+        )
+    assert load(desk, referral_id).status is ReferralStatus.SENT
+    tracking.receive_answer(
+        desk.sessions,
+        platform_code="x",
+        body=good,
+        signature=sign_body(SECRET, good),
+        secret=SECRET,
+    )
+    assert load(desk, referral_id).status is ReferralStatus.REMOVED
+    with desk.sessions() as session:
+        refused = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.outcome == "rejected")
+        ).all()
+    assert refused == ["referral.answer", "referral.answer"]
+
+
+def test_answers_from_a_csv(desk: Desk, tmp_path: Path) -> None:
+    first, second = referred(desk), referred(desk)
+    tracking.send(
+        desk.sessions, referral_id=first, username="liaison", settings=channel_settings(tmp_path)
+    )
+    csv_file = tmp_path / "answers.csv"
+    csv_file.write_text(
+        "referral_id,status,platform_reference,at,note\n"
+        f"{first},removed,X-1,2026-11-03T10:00:00+00:00,by letter\n"
+        f"{second},removed,X-2,,draft cannot be removed\n"
+        f"{first},flying,,,\n"
+    )
+    result = tracking.import_answers(desk.sessions, path=csv_file, actor="liaison")
+    assert result.applied == 1
+    assert [line.split(": ")[1] for line in result.refused] == ["line 3", "line 4"]
+    assert load(desk, first).status is ReferralStatus.REMOVED
