@@ -23,6 +23,7 @@ from shaheen.evidence.commands import app as evidence_app
 from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
+from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import stats
 from shaheen.review.commands import app as review_app
 from shaheen.runtime import configure_logging
@@ -47,6 +48,9 @@ app.add_typer(bank_app, name="bank")
 app.add_typer(media_app, name="media")
 app.add_typer(review_app, name="review")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(refer_app, name="refer")
+app.add_typer(track_app, name="track")
+app.add_typer(simulate_app, name="simulate")
 app.command("hash")(hash_)
 app.command()(match)
 app.command()(scan)

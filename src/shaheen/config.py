@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: str = Field(default=DEFAULT_SECRET, description="signs sessions and tokens")
+    webhook_secret: str = Field(
+        default=DEFAULT_SECRET, description="HMAC key shared with platforms' webhook channels"
+    )
     export_timezone: str = Field(
         default="Asia/Karachi",
         description="zone of exports that write local times without one (WhatsApp)",
@@ -91,8 +94,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError("SHAHEEN_SECRET_KEY must be set to a private value in production")
+        if self.environment == "production" and DEFAULT_SECRET in (
+            self.secret_key,
+            self.webhook_secret,
+        ):
+            raise ValueError(
+                "SHAHEEN_SECRET_KEY and SHAHEEN_WEBHOOK_SECRET must be set to private values "
+                "in production"
+            )
         return self
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from shaheen.config import get_settings
 from shaheen.detect.commands import risk_table
 from shaheen.ingest.commands import results_table
 from shaheen.reports.commands import stats_table
 from shaheen.runtime import cli_actor, open_database
+
+if TYPE_CHECKING:
+    from shaheen.demo.workflow import WorkflowSummary
 
 console = Console()
 
@@ -47,4 +53,42 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
             f"demo hash bank: {scan.media.signals:,} matches"
         )
     console.print(risk_table(database, limit=8, title="Highest-risk accounts, with reasons"))
+    follow_up = summary.workflow
+    console.print(
+        f"review: {follow_up.referred} cases referred ({follow_up.second_reviews} after a "
+        f"second review), {follow_up.dismissed} dismissed; {follow_up.sent} referrals sent to "
+        f"the platform SIMULATOR, {follow_up.escalations} SLA escalations over ten simulated days"
+    )
+    console.print(outcomes_table(follow_up))
+    chain = summary.evidence
+    console.print(
+        f"evidence chain: {chain.records} signed records, "
+        + ("[green]intact[/]" if chain.intact else f"[red]broken at {chain.first_bad_sequence}[/]")
+    )
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))
+
+
+def outcomes_table(summary: WorkflowSummary) -> Table:
+    columns = {
+        "removed": "removed",
+        "geo_blocked": "geo-blocked",
+        "rejected": "rejected",
+        "no_response": "no answer",
+        "reinstated": "back online",
+    }
+    table = Table(
+        "platform",
+        "sent",
+        *columns.values(),
+        "median h",
+        title="Per-platform outcomes after ten days (simulated platforms)",
+    )
+    for code, outcome in sorted(summary.outcomes.items()):
+        median = outcome.median_hours
+        table.add_row(
+            code,
+            str(outcome.referrals),
+            *(str(outcome.by_status.get(status, 0)) for status in columns),
+            f"{median:.0f}" if median is not None else "-",
+        )
+    return table

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
+from shaheen.demo import workflow
 from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
 from shaheen.demo.generator import DemoDataset, generate
 from shaheen.demo.media import organisation_poster
@@ -26,6 +27,8 @@ from shaheen.detect.flows import MediaStage, Scanner, ScanResult
 from shaheen.detect.media import banks
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.matching import Matcher
+from shaheen.evidence import service as evidence
+from shaheen.evidence.service import Signer
 from shaheen.ingest.connectors.base import ConnectorOptions
 from shaheen.ingest.flows import Importer, RunResult
 from shaheen.ingest.media import MediaStore
@@ -68,6 +71,8 @@ class DemoSummary:
     scan: ScanResult
     labels: dict[str, int]
     stats: Stats
+    workflow: workflow.WorkflowSummary
+    evidence: evidence.EvidenceReport
 
 
 def run(
@@ -98,9 +103,12 @@ def run(
     runs = importer.import_paths(exports)
     with session_scope(sessions) as session:
         _demo_bank(session, dataset, workdir / "bank", actor)
-    scan = _scan(sessions, workdir)
+    signer = Signer(workdir / "keys")
+    scan = _scan(sessions, workdir, signer)
+    follow_up = workflow.run(sessions, dataset, signer, workdir / "outbox")
     with session_scope(sessions) as session:
         figures = reports.collect(session=session)
+        chain = evidence.verify(session=session, keys=evidence.public_keys(workdir / "keys"))
     return DemoSummary(
         kb_version=kb.version,
         organisations=len(merged.organisations),
@@ -109,6 +117,8 @@ def run(
         scan=scan,
         labels=dict(Counter(post.label.value for post in dataset.posts)),
         stats=figures,
+        workflow=follow_up,
+        evidence=chain,
     )
 
 
@@ -132,7 +142,7 @@ def _demo_bank(session: Session, dataset: DemoDataset, folder: Path, actor: str)
     banks.add_files(session=session, bank=bank, paths=paths, actor=actor, tags=["demo"])
 
 
-def _scan(sessions: sessionmaker[Session], workdir: Path) -> ScanResult:
+def _scan(sessions: sessionmaker[Session], workdir: Path, signer: Signer) -> ScanResult:
     """Detection over the imported posts and media, on behalf of the demo's lead agency."""
     with session_scope(sessions) as session:
         lexicon = detection.load_lexicon(session=session)
@@ -144,7 +154,9 @@ def _scan(sessions: sessionmaker[Session], workdir: Path) -> ScanResult:
     with sessions() as matcher_session:
         matcher = Matcher.load(matcher_session, workdir / "index")
         media = MediaStage(MediaStore(workdir / "media"), HashMatchDetector(matcher))
-        scanner = Scanner(lexicon=lexicon, model=model, agency_id=agency_id, media=media)
+        scanner = Scanner(
+            lexicon=lexicon, model=model, agency_id=agency_id, media=media, signer=signer
+        )
         return scanner.scan(sessions)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,12 +26,20 @@ from shaheen.knowledge.models import Organisation
 from shaheen.platforms.models import Platform
 from shaheen.referral import service, workflow
 from shaheen.referral.adapters import ReferralFacts, RequestPackage, adapter_for
-from shaheen.referral.channels import Channel, Webhook, channel_for, signature_ok
+from shaheen.referral.channels import (
+    Channel,
+    ChannelError,
+    Webhook,
+    channel_for,
+    signature_ok,
+)
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralItem
 from shaheen.review.models import Decision
 from shaheen.review.policy import legal_bases
 from shaheen.store.base import utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -212,7 +221,11 @@ def import_answers(sessions: sessionmaker[Session], *, path: Path, actor: str) -
 
 
 def poll(
-    sessions: sessionmaker[Session], *, settings: ChannelSettings, actor: str = "system:poll"
+    sessions: sessionmaker[Session],
+    *,
+    settings: ChannelSettings,
+    actor: str = "system:poll",
+    now: datetime | None = None,
 ) -> int:
     """Ask webhook channels for the status of every referral still awaiting an answer."""
     changes = 0
@@ -229,13 +242,21 @@ def poll(
         channel = channel_of(platform, settings)
         if not isinstance(channel, Webhook):
             continue
-        answered = channel.status(str(reference))
-        changes += _advance(sessions, referral_id, answered, actor)
+        try:
+            answered = channel.status(str(reference))
+        except ChannelError as exc:  # one platform down must not stop the others
+            log.warning("referral %s: %s", referral_id, exc)
+            continue
+        changes += _advance(sessions, referral_id, answered, actor, now)
     return changes
 
 
 def _advance(
-    sessions: sessionmaker[Session], referral_id: int, answered: str | None, actor: str
+    sessions: sessionmaker[Session],
+    referral_id: int,
+    answered: str | None,
+    actor: str,
+    now: datetime | None,
 ) -> int:
     if answered is None:
         return 0
@@ -245,13 +266,22 @@ def _advance(
     if target is current or target not in workflow.TRANSITIONS[current]:
         return 0
     service.record_status(
-        sessions, referral_id=referral_id, status=target, source=EventSource.WEBHOOK, actor=actor
+        sessions,
+        referral_id=referral_id,
+        status=target,
+        source=EventSource.WEBHOOK,
+        actor=actor,
+        at=now,
     )
     return 1
 
 
 def recheck(
-    sessions: sessionmaker[Session], *, settings: ChannelSettings, actor: str = "system:recheck"
+    sessions: sessionmaker[Session],
+    *,
+    settings: ChannelSettings,
+    actor: str = "system:recheck",
+    now: datetime | None = None,
 ) -> int:
     """Check every item of referrals the platform said it acted on (or was asked to):
     mark it online or not, and record removal or reinstatement it reveals."""
@@ -270,13 +300,17 @@ def recheck(
         channel = channel_of(platform, settings)
         if not isinstance(channel, Webhook):
             continue
-        with sessions.begin() as session:
-            items = session.scalars(
-                select(ReferralItem).where(ReferralItem.referral_id == referral_id)
-            ).all()
-            for item in items:
-                item.online, item.last_checked_at = channel.online(item.url), utcnow()
-            any_online = any(item.online for item in items)
+        try:
+            with sessions.begin() as session:
+                items = session.scalars(
+                    select(ReferralItem).where(ReferralItem.referral_id == referral_id)
+                ).all()
+                for item in items:
+                    item.online, item.last_checked_at = channel.online(item.url), now or utcnow()
+                any_online = any(item.online for item in items)
+        except ChannelError as exc:
+            log.warning("re-check of referral %s: %s", referral_id, exc)
+            continue
         target = _recheck_target(status, any_online)
         if target is not None:
             try:
@@ -286,6 +320,7 @@ def recheck(
                     status=target,
                     source=EventSource.RECHECK,
                     actor=actor,
+                    at=now,
                 )
                 changes += 1
             except IllegalTransition:

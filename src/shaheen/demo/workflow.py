@@ -1,0 +1,218 @@
+"""The demo's second half: review → refer → the platforms answer → re-checks.
+
+Decisions are scripted from the synthetic ground truth, as a careful reviewer would
+take them: a propagandist's case is referred (with the organisation, a legal basis and,
+for high-reach accounts, a second reviewer), a news outlet's dismissed as reporting,
+anyone else's as unrelated. Referrals go to the platform SIMULATOR over loopback HTTP,
+and simulated time runs ten days in six-hour steps: answers are polled, overdue
+referrals escalated, referred items re-checked. Every step uses the same services the
+CLI does.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.demo.exports import whatsapp_number
+from shaheen.demo.generator import DemoAccount, DemoDataset, Persona
+from shaheen.evidence.service import Signer
+from shaheen.ingest.models import Account
+from shaheen.platforms.enums import ChannelKind
+from shaheen.platforms.models import Platform
+from shaheen.referral import service as referrals
+from shaheen.referral import tracking
+from shaheen.referral.enums import ReferralStatus
+from shaheen.referral.models import Referral, ReferralEvent
+from shaheen.referral.simulator import Simulator
+from shaheen.review import service as review
+from shaheen.review.enums import CaseStatus, Verdict
+from shaheen.review.models import Case
+from shaheen.review.policy import Proposed, ReviewPolicy
+from shaheen.store.base import utcnow
+
+STEP_HOURS, DAYS = 6, 10
+DEMO_SECRET = "demo-webhook-secret (simulator only)"
+# The demo's accounts are small; a lower reach threshold shows the second review at work.
+DEMO_POLICY = ReviewPolicy(reach_threshold=20_000)
+
+
+@dataclass
+class PlatformOutcome:
+    referrals: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    hours_to_removal: list[float] = field(default_factory=list)
+
+    @property
+    def median_hours(self) -> float | None:
+        return statistics.median(self.hours_to_removal) if self.hours_to_removal else None
+
+
+@dataclass
+class WorkflowSummary:
+    referred: int = 0
+    second_reviews: int = 0
+    dismissed: int = 0
+    sent: int = 0
+    escalations: int = 0
+    outcomes: dict[str, PlatformOutcome] = field(default_factory=dict)
+
+
+def run(
+    sessions: sessionmaker[Session], dataset: DemoDataset, signer: Signer, outbox: Path
+) -> WorkflowSummary:
+    summary = WorkflowSummary()
+    truth = _ground_truth(dataset)
+    _decide(sessions, truth, summary)
+    created = _refer(sessions, signer)
+    if created:
+        _simulate(sessions, created, summary, outbox)
+    return summary
+
+
+def _ground_truth(dataset: DemoDataset) -> dict[tuple[str, str], DemoAccount]:
+    """Each synthetic account under every id its platform's export gives it (the
+    connectors keep each platform's own ids: a handle, a number, a phone number)."""
+    truth: dict[tuple[str, str], DemoAccount] = {}
+    for account in dataset.accounts:
+        record = account.record
+        number = record.platform_account_id.rsplit("-", 1)[-1]
+        for key in (record.platform_account_id, record.handle, number):
+            if key:
+                truth.setdefault((record.platform, key), account)
+        phone = whatsapp_number(record.platform_account_id).replace(" ", "")
+        truth[(record.platform, phone)] = account
+    return truth
+
+
+def _decide(
+    sessions: sessionmaker[Session],
+    truth: dict[tuple[str, str], DemoAccount],
+    summary: WorkflowSummary,
+) -> None:
+    with sessions() as session:
+        open_cases = session.execute(
+            select(Case.id, Account.handle, Account.platform_account_id, Platform.code)
+            .join(Account, Account.id == Case.account_id)
+            .join(Platform, Platform.id == Account.platform_id)
+            .where(Case.status == CaseStatus.OPEN)
+            .order_by(Case.priority.desc())
+        ).all()
+    for case_id, handle, account_id, platform in open_cases:
+        known = truth.get((platform, account_id)) or truth.get((platform, handle or ""))
+        if known is None or known.persona is not Persona.PROPAGANDIST or not known.organisation:
+            reason = (
+                "news_reporting"
+                if known and known.persona is Persona.NEWS_OUTLET
+                else "not_related"
+            )
+            review.decide(
+                sessions,
+                case_id=case_id,
+                username="reviewer",
+                proposed=Proposed(Verdict.DISMISS, reason),
+            )
+            summary.dismissed += 1
+            continue
+        refer = Proposed(Verdict.REFER, "recruitment", known.organisation, "ATA-1997-s11W")
+        outcome = review.decide(
+            sessions, case_id=case_id, username="reviewer", proposed=refer, policy=DEMO_POLICY
+        )
+        if outcome.status is CaseStatus.AWAITING_SECOND_REVIEW:
+            review.decide(
+                sessions, case_id=case_id, username="reviewer2", proposed=refer, policy=DEMO_POLICY
+            )
+            summary.second_reviews += 1
+        summary.referred += 1
+
+
+def _refer(sessions: sessionmaker[Session], signer: Signer) -> list[int]:
+    with sessions() as session:
+        referred_cases = session.scalars(
+            select(Case.id)
+            .where(Case.status == CaseStatus.REFERRED)
+            .where(~select(Referral.id).where(Referral.case_id == Case.id).exists())
+        ).all()
+    return [
+        referrals.create_from_case(sessions, case_id=case_id, username="liaison", signer=signer)
+        for case_id in referred_cases
+    ]
+
+
+def _simulate(
+    sessions: sessionmaker[Session], created: list[int], summary: WorkflowSummary, outbox: Path
+) -> None:
+    clock = [0.0]  # simulated hours since the referrals went out
+    simulator = Simulator(DEMO_SECRET, speed=3600.0, clock=lambda: clock[0])
+    url = simulator.serve()
+    start = utcnow()
+    settings = tracking.ChannelSettings(outbox=outbox, webhook_secret=DEMO_SECRET)
+    with sessions.begin() as session:
+        channels = {
+            p.code: (p.channel_kind, p.channel_address) for p in session.scalars(select(Platform))
+        }
+        for code in channels:
+            session.execute(
+                update(Platform)
+                .where(Platform.code == code)
+                .values(channel_kind=ChannelKind.WEBHOOK, channel_address=f"{url}/{code}/referrals")
+            )
+    try:
+        for referral_id in created:
+            tracking.send(sessions, referral_id=referral_id, username="liaison", settings=settings)
+            summary.sent += 1
+        for step in range(1, DAYS * 24 // STEP_HOURS + 1):
+            clock[0] = step * STEP_HOURS
+            now = start + timedelta(hours=clock[0])
+            tracking.poll(sessions, settings=settings, now=now)
+            summary.escalations += len(referrals.escalate_overdue(sessions, now=now))
+            tracking.recheck(sessions, settings=settings, now=now)
+    finally:
+        simulator.stop()
+        with sessions.begin() as session:  # the simulator is gone: back to the real channels
+            for code, (kind, address) in channels.items():
+                session.execute(
+                    update(Platform)
+                    .where(Platform.code == code)
+                    .values(channel_kind=kind, channel_address=address)
+                )
+    _outcomes(sessions, created, summary)
+
+
+def _outcomes(
+    sessions: sessionmaker[Session], created: list[int], summary: WorkflowSummary
+) -> None:
+    with sessions() as session:
+        rows = session.execute(
+            select(Referral, Platform.code)
+            .join(Platform, Platform.id == Referral.platform_id)
+            .where(Referral.id.in_(created))
+        ).all()
+        for referral, code in rows:
+            outcome = summary.outcomes.setdefault(code, PlatformOutcome())
+            outcome.referrals += 1
+            outcome.by_status[referral.status.value] = (
+                outcome.by_status.get(referral.status.value, 0) + 1
+            )
+            removed_at = _first_removal(session, referral.id)
+            if removed_at is not None and referral.sent_at is not None:
+                outcome.hours_to_removal.append(
+                    (removed_at - referral.sent_at).total_seconds() / 3600
+                )
+
+
+def _first_removal(session: Session, referral_id: int) -> datetime | None:
+    return session.scalar(
+        select(ReferralEvent.occurred_at)
+        .where(
+            ReferralEvent.referral_id == referral_id,
+            ReferralEvent.to_status.in_([ReferralStatus.REMOVED, ReferralStatus.GEO_BLOCKED]),
+        )
+        .order_by(ReferralEvent.occurred_at)
+        .limit(1)
+    )
