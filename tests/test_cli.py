@@ -97,8 +97,16 @@ def test_upgrade_load_list_demo_stats(
     verify = shaheen("audit", "verify", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert verify.returncode == 0 and "audit chain intact" in verify.stdout
 
-    # The demo scanned everything: detection commands work on what it left.
-    assert stats["totals"]["signals"] > 0 and stats["totals"]["open_cases"] == 28
+    # The demo scanned everything, and reviewers decided every case it opened.
+    assert stats["totals"]["signals"] > 0 and stats["totals"]["open_cases"] == 0
+    evidence = shaheen(
+        "evidence",
+        "verify",
+        cwd=tmp_path,
+        SHAHEEN_DATABASE_URL=url,
+        SHAHEEN_KEYS_DIR=str(tmp_path / "var" / "demo" / "keys"),
+    )
+    assert evidence.returncode == 0 and "evidence chain intact" in evidence.stdout
     phones = shaheen(
         "indicators", "export", "--kind", "phone", cwd=tmp_path, SHAHEEN_DATABASE_URL=url
     )

@@ -60,4 +60,7 @@ def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError, match="SHAHEEN_SECRET_KEY"):
         load_settings()
     monkeypatch.setenv("SHAHEEN_SECRET_KEY", "a-private-value")
+    with pytest.raises(ConfigError, match="SHAHEEN_WEBHOOK_SECRET"):
+        load_settings()
+    monkeypatch.setenv("SHAHEEN_WEBHOOK_SECRET", "another-private-value")
     assert load_settings().secret_key != DEFAULT_SECRET

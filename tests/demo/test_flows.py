@@ -38,13 +38,23 @@ def test_demo_twice_gives_the_same_data(
     assert set(by_platform) == set(PLATFORM_CODES)
     assert all(row.accounts == 12 and row.posts == 96 for row in by_platform.values())
     assert by_platform["youtube"].accounts == 12
+    follow_up = first.workflow
+    assert follow_up.referred > 0 and follow_up.sent == follow_up.referred
+    assert follow_up.second_reviews > 0  # the demo's high-reach accounts
+    assert set(follow_up.outcomes) == set(PLATFORM_CODES)
+    assert sum(o.by_status.get("removed", 0) for o in follow_up.outcomes.values()) > 0
+    assert first.evidence.intact and first.evidence.records > 0
+    with Session(engine) as session:
+        events_after_first = audit.count(session=session)
 
     second = flows.run(engine=engine, sessions=sessions, actor="test", workdir=tmp_path, now=NOW)
     assert sum(r.posts.new + r.posts.updated for r in second.runs) == 0
     assert sum(r.accounts.new + r.accounts.updated for r in second.runs) == 0
     assert second.stats == first.stats
     with Session(engine) as session:
-        assert audit.count(session=session) == 1  # the second KB load changed nothing
+        assert audit.count(session=session) == events_after_first  # nothing new to do
+    assert second.workflow.sent == 0
+    with Session(engine) as session:
         assert audit.verify(session=session).intact
     engine.dispose()
 

@@ -8,9 +8,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from shaheen.agencies import service
-from shaheen.agencies.enums import AgencyKind
+from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.models import Agency
 from shaheen.audit import service as audit
+from shaheen.errors import NotFound
 from shaheen.runtime import cli_actor, open_database
 from shaheen.store.engine import session_scope
 
@@ -51,3 +52,38 @@ def list_() -> None:
     for agency in rows:
         table.add_row(agency.code, agency.name, agency.kind.value)
     console.print(table)
+
+
+@app.command("user")
+def user(
+    code: str = typer.Argument(..., help="the agency's code"),
+    username: str = typer.Argument(..., help="login name"),
+    role: Role = typer.Option(..., help="what the person may do"),
+    name: str | None = typer.Option(None, help="display name (default: the username)"),
+    email: str | None = typer.Option(None),
+) -> None:
+    """Add a person to an agency with one role (idempotent)."""
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        agency = session.scalar(select(Agency).where(Agency.code == code))
+        if agency is None:
+            raise NotFound(f"no agency {code!r}; add it with `shaheen agency add`")
+        person = service.ensure_user(
+            session=session,
+            agency=agency,
+            username=username,
+            display_name=name or username,
+            role=role,
+        )
+        if email:
+            person.email = email
+        audit.record(
+            session=session,
+            actor=cli_actor(),
+            action="user.add",
+            object_type="user",
+            object_id=person.id,
+            agency_id=agency.id,
+            details={"username": username, "role": role.value},
+        )
+    console.print(f"{username} ({role.value}) in {code}")

@@ -56,6 +56,7 @@ def run_scan(
     from shaheen.detect.flows import MediaStage, Scanner
     from shaheen.detect.media.detector import HashMatchDetector
     from shaheen.detect.media.matching import Matcher
+    from shaheen.evidence.service import Signer
     from shaheen.ingest.media import MediaStore
 
     settings = get_settings()
@@ -88,6 +89,7 @@ def run_scan(
             agency_id=agency_id,
             risk_threshold=threshold,
             media=media,
+            signer=Signer(settings.keys_dir),
         )
         return scanner.scan(database.sessions, on_progress=advance)
 

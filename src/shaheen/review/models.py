@@ -17,7 +17,8 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_queue", "status", "priority"),
-        Index("ix_cases_agency_queue", "agency_id", "status", "priority"),
+        # the queue walks this in priority order and stops at a page: see review/service.py
+        Index("ix_cases_agency_queue", "agency_id", "priority", "opened_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

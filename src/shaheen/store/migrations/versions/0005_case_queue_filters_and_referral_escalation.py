@@ -21,7 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("language", sa.String(length=16), nullable=True))
         batch_op.create_index(
-            "ix_cases_agency_queue", ["agency_id", "status", "priority"], unique=False
+            "ix_cases_agency_queue", ["agency_id", "priority", "opened_at", "id"], unique=False
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_cases_organisation_id_organisations"),
