@@ -32,13 +32,13 @@ $(STAMP): pyproject.toml | system-deps
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; set PYTHON=python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --editable '.[dev]'
+	$(BIN)/pip install --quiet --editable '.[dev,ray]'
 	touch $@
 
 install: $(STAMP)
 
 bench-deps: install
-	$(BIN)/pip install --quiet --editable '.[dev,bench]'
+	$(BIN)/pip install --quiet --editable '.[dev,ray,bench]'
 
 demo: install
 	$(BIN)/shaheen db upgrade

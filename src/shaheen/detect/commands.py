@@ -49,10 +49,16 @@ def _lexicon(database: Database) -> Lexicon:
 
 
 def run_scan(
-    database: Database, agency_code: str, threshold: float, progress: Progress | None = None
+    database: Database,
+    agency_code: str,
+    threshold: float,
+    progress: Progress | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> ScanResult:
     """Scan with the active model (trained on first use) on behalf of `agency_code`."""
     from shaheen.detect import service
+    from shaheen.detect.engines import RayEngine, make_engine
     from shaheen.detect.flows import MediaStage, Scanner
     from shaheen.detect.media.detector import HashMatchDetector
     from shaheen.detect.media.matching import Matcher
@@ -90,13 +96,22 @@ def run_scan(
             risk_threshold=threshold,
             media=media,
             signer=Signer(settings.keys_dir),
+            engine=make_engine(engine, ray_address),
         )
-        return scanner.scan(database.sessions, on_progress=advance)
+        try:
+            return scanner.scan(database.sessions, on_progress=advance)
+        finally:
+            if isinstance(scanner.engine, RayEngine) and not ray_address:
+                scanner.engine.shutdown()  # the local Ray instance this scan started
 
 
 def scan(
     agency: str | None = typer.Option(None, help="agency that owns opened cases"),
     threshold: float | None = typer.Option(None, help="account risk that opens a case"),
+    engine: str = typer.Option("local", help="where detection runs: local | ray"),
+    ray_address: str | None = typer.Option(
+        None, help="a Ray cluster (HOST:PORT); without it, a local Ray instance"
+    ),
 ) -> None:
     """Run detection over every post not yet scanned (incremental)."""
     settings = get_settings()
@@ -113,6 +128,8 @@ def scan(
             agency or settings.default_agency,
             settings.risk_threshold if threshold is None else threshold,
             progress,
+            engine,
+            ray_address,
         )
     rate = result.posts / result.seconds if result.seconds else 0.0
     console.print(

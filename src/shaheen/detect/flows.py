@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,11 +27,10 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.detect.base import Finding, TextItem
-from shaheen.detect.classifier import ClassifierDetector, TextClassifier
+from shaheen.detect.classifier import TextClassifier
+from shaheen.detect.engines import BatchResult, Engine, LocalEngine, PostRow, TextPipeline
 from shaheen.detect.enums import SubjectKind
-from shaheen.detect.indicators import extract
-from shaheen.detect.language import identify
-from shaheen.detect.lexicon import Lexicon, LexiconDetector
+from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.flows import MediaScanResult, hash_pending, match_pending
 from shaheen.detect.models import Indicator, Signal
@@ -91,10 +90,13 @@ class Scanner:
         batch_size: int = 1000,
         media: MediaStage | None = None,
         signer: Signer | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.lexicon = lexicon
-        self.lexicon_detector = LexiconDetector(lexicon)
-        self.classifier_detector = ClassifierDetector(model, lexicon)
+        self.pipeline = TextPipeline(lexicon, model)
+        self.lexicon_detector = self.pipeline.lexicon_detector
+        self.classifier_detector = self.pipeline.classifier_detector
+        self.engine: Engine = engine or LocalEngine()
         self.agency_id = agency_id
         self.risk_threshold = risk_threshold
         self.batch_size = batch_size
@@ -111,19 +113,9 @@ class Scanner:
         started = time.perf_counter()
         with sessions() as session:
             organisations = _organisation_ids(session)  # fixed for the scan's duration
-        last_id = 0
-        while True:
+        for rows, found in self.engine.map(self.pipeline, self._unscanned(sessions)):
             with sessions.begin() as session:
-                rows = session.execute(
-                    select(Post.id, Post.text, Post.account_id, Post.platform_id, Post.language)
-                    .where(Post.scanned_at.is_(None), Post.id > last_id)
-                    .order_by(Post.id)
-                    .limit(self.batch_size)
-                ).all()
-                if not rows:
-                    break
-                last_id = rows[-1].id
-                self._scan_posts(session, rows, result, organisations)
+                self._store_posts(session, rows, found, result, organisations)
                 accounts = sorted({row.account_id for row in rows})
                 self._assess_accounts(session, accounts, result, organisations)
             result.posts += len(rows)
@@ -153,55 +145,62 @@ class Scanner:
 
     # -- posts -------------------------------------------------------------------------
 
-    def _scan_posts(
+    def _unscanned(self, sessions: sessionmaker[Session]) -> Iterator[list[PostRow]]:
+        """Unscanned posts in id order, a batch at a time (read ahead of the writes: an
+        engine may be detecting several batches at once)."""
+        last_id = 0
+        while True:
+            with sessions() as session:
+                rows = session.execute(
+                    select(Post.id, Post.text, Post.account_id, Post.platform_id, Post.language)
+                    .where(Post.scanned_at.is_(None), Post.id > last_id)
+                    .order_by(Post.id)
+                    .limit(self.batch_size)
+                ).all()
+            if not rows:
+                return
+            last_id = rows[-1].id
+            yield [PostRow(*row) for row in rows]
+
+    def _store_posts(
         self,
         session: Session,
-        rows: Sequence[Any],
+        rows: list[PostRow],
+        found: BatchResult,
         result: ScanResult,
         organisations: dict[str, int],
     ) -> None:
-        languages = {row.id: row.language or identify(row.text).value for row in rows}
-        for row in rows:
-            if row.language is None:
-                session.execute(
-                    update(Post).where(Post.id == row.id).values(language=languages[row.id])
-                )
-        items = [
-            TextItem(SubjectKind.POST, row.id, row.text, "text", languages[row.id]) for row in rows
-        ]
-        findings = self.lexicon_detector.detect(items) + self.classifier_detector.detect(items)
+        for post_id, language in found.languages.items():
+            session.execute(update(Post).where(Post.id == post_id).values(language=language))
         ids = [row.id for row in rows]
         by_id = {row.id: row for row in rows}
         session.execute(
             delete(Signal).where(
-                Signal.post_id.in_(ids),
-                Signal.detector.in_(
-                    [self.lexicon_detector.get_name(), self.classifier_detector.get_name()]
-                ),
+                Signal.post_id.in_(ids), Signal.detector.in_(self.pipeline.detector_names)
             )
         )
         signal_rows = [
             _signal_row(f, by_id[f.key].platform_id, by_id[f.key].account_id, organisations)
-            for f in findings
+            for f in found.findings
         ]
         if signal_rows:
             session.execute(insert(_SIGNALS), signal_rows)
         session.execute(delete(Indicator).where(Indicator.post_id.in_(ids)))
+        now = utcnow()
         indicator_rows = [
             {
-                "kind": found.kind,
-                "value": found.value[:500],
-                "post_id": row.id,
-                "account_id": row.account_id,
-                "platform_id": row.platform_id,
-                "created_at": utcnow(),
+                "kind": kind,
+                "value": value[:500],
+                "post_id": post_id,
+                "account_id": by_id[post_id].account_id,
+                "platform_id": by_id[post_id].platform_id,
+                "created_at": now,
             }
-            for row in rows
-            for found in extract(row.text)
+            for post_id, kind, value in found.indicators
         ]
         if indicator_rows:
             session.execute(insert(_INDICATORS), indicator_rows)
-        session.execute(update(Post).where(Post.id.in_(ids)).values(scanned_at=utcnow()))
+        session.execute(update(Post).where(Post.id.in_(ids)).values(scanned_at=now))
         result.signals += len(signal_rows)
         result.indicators += len(indicator_rows)
 
