@@ -75,3 +75,19 @@ def test_too_few_examples_per_label_are_refused(lexicon: Lexicon) -> None:
     examples = [Example("hello there", "other")] * 50 + [Example("join TTP", "propaganda")] * 3
     with pytest.raises(TrainingDataError, match="too few examples of propaganda, news_or_counter"):
         TextClassifier.train(examples, lexicon, source="tiny.csv")
+
+
+SAMPLE_TEXTS = [
+    "Join Tehreek-e-Taliban Pakistan, the caravan needs you",
+    "Police said the TTP attack was condemned by every party",
+    "aaj mausam acha hai",
+    "بلوچستان لبریشن آرمی کے ساتھ شامل ہو جاؤ",
+    "",
+]
+
+
+def test_fused_calibration_equals_scikit_learn(model: TextClassifier, lexicon: Lexicon) -> None:
+    texts = [mask(t, lexicon) for t in SAMPLE_TEXTS]
+    ours = model.fast_probabilities(texts)
+    theirs = model.pipeline.predict_proba(texts)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)

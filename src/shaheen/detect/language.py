@@ -69,7 +69,7 @@ def _count(text: str, chars: frozenset[str] | set[str]) -> int:
 
 def identify(text: str) -> Language:
     """The most likely language of `text`."""
-    arabic_text = text.translate(_NOT_ARABIC)
+    arabic_text = "" if text.isascii() else text.translate(_NOT_ARABIC)  # isascii: C-fast
     arabic = len(arabic_text)
     latin = len(text) - len(text.translate(_LATIN_LETTERS))
     if arabic == 0 and latin == 0:
@@ -86,11 +86,11 @@ def identify(text: str) -> Language:
 
 
 def _latin(text: str) -> Language:
-    words = [w.casefold() for w in _WORD.findall(text)]
+    words = _WORD.findall(text.casefold())
     if not words:
         return Language.OTHER
-    english = sum(1 for w in words if w in _ENGLISH)
-    roman = sum(1 for w in words if w in _ROMAN_URDU)
+    english = sum(map(_ENGLISH.__contains__, words))
+    roman = sum(map(_ROMAN_URDU.__contains__, words))
     if roman >= 1 and roman > english:
         return Language.ROMAN_URDU
     # One common word in a long text is chance ("on" is Finnish too); a quarter is English.

@@ -5,8 +5,9 @@ Python string and looks each up in a dict, which was half the cost of the whole 
 path (bench/detect.py). Here a batch of texts becomes one array of code points; the
 n-grams are rolling polynomial hashes over that array, so the per-n-gram work happens
 in numpy. Fitting keeps the hash buckets seen in at least `min_df` training texts and
-gives them compact column numbers (a sorted array of the kept buckets, searched), so
-the model stays small and an n-gram never seen in training costs nothing.
+gives them compact column numbers (the model keeps the sorted kept buckets; a direct
+lookup table is rebuilt from them when loaded), so the model stays small and an n-gram
+never seen in training costs nothing.
 
 The features: n-grams of each length in `ngram_range` over the text with its
 whitespace collapsed and padded by one space (so word starts and ends count, and
@@ -80,8 +81,8 @@ class CharNgramVectorizer(BaseEstimator, TransformerMixin):  # type: ignore[misc
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         rows, buckets = hashed_ngrams(texts, self.ngram_range)
-        columns = np.minimum(np.searchsorted(self.buckets_, buckets), len(self.buckets_) - 1)
-        known = self.buckets_[columns] == buckets
+        columns = self._columns()[buckets]
+        known = columns >= 0
         matrix = sp.csr_matrix(
             (np.ones(int(known.sum())), (rows[known], columns[known])),
             shape=(len(texts), len(self.idf_)),
@@ -89,6 +90,21 @@ class CharNgramVectorizer(BaseEstimator, TransformerMixin):  # type: ignore[misc
         matrix.sum_duplicates()
         matrix.data = (1.0 + np.log(matrix.data)) * self.idf_[matrix.indices]
         return normalize(matrix)
+
+    def _columns(self) -> np.ndarray:
+        """Bucket -> column (-1: not kept), built on first use and never pickled: a direct
+        table looks n-grams up ~40 times faster than searching the sorted buckets."""
+        table: np.ndarray | None = self.__dict__.get("_column_table")
+        if table is None:
+            table = np.full(1 << _BITS, -1, dtype=np.int32)
+            table[self.buckets_] = np.arange(len(self.buckets_), dtype=np.int32)
+            self.__dict__["_column_table"] = table
+        return table
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_column_table", None)
+        return state
 
     def _bucket_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         rows, buckets = hashed_ngrams(texts, self.ngram_range)
