@@ -28,6 +28,7 @@ from shaheen.reports.commands import stats
 from shaheen.review.commands import app as review_app
 from shaheen.runtime import configure_logging
 from shaheen.store.commands import app as db_app
+from shaheen.web.commands import serve
 
 app = typer.Typer(
     name="shaheen",
@@ -58,6 +59,7 @@ app.command("eval")(eval_)
 app.command()(risk)
 app.command()(stats)
 app.command()(demo)
+app.command()(serve)
 
 
 def _version(value: bool) -> None:

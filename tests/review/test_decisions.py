@@ -174,3 +174,44 @@ def test_the_queue_is_prioritised_and_filtered(desk: Desk) -> None:
         )
         assert [r.case_id for r in urdu] == [other]
         assert service.queue(session=session, agency_id=desk.agency_id + 1) == []
+
+
+def test_supervisors_assign(desk: Desk) -> None:
+    case_id = desk.case()
+    with pytest.raises(SafeguardViolation, match="only a supervisor"):
+        service.assign(desk.sessions, case_id=case_id, username="rev1", to="rev2")
+    with pytest.raises(SafeguardViolation, match="only reviewers and supervisors"):
+        service.assign(desk.sessions, case_id=case_id, username="boss", to="analyst")
+    service.assign(desk.sessions, case_id=case_id, username="boss", to="rev2")
+    with desk.sessions() as session:
+        rows = service.queue(session=session, agency_id=desk.agency_id)
+    assert [r.assignee for r in rows] == ["rev2"]
+
+
+def test_precision_figures_count_final_verdicts(desk: Desk) -> None:
+    referred, news, unrelated, reversed_ = (desk.case() for _ in range(4))
+    service.decide(desk.sessions, case_id=referred, username="rev1", proposed=REFER)
+    service.decide(
+        desk.sessions,
+        case_id=news,
+        username="rev1",
+        proposed=Proposed(Verdict.DISMISS, "news_reporting"),
+    )
+    service.decide(
+        desk.sessions,
+        case_id=unrelated,
+        username="rev1",
+        proposed=Proposed(Verdict.ESCALATE, "legal_question"),
+    )
+    service.decide(
+        desk.sessions,
+        case_id=unrelated,
+        username="boss",
+        proposed=Proposed(Verdict.DISMISS, "not_related"),
+    )
+    service.decide(desk.sessions, case_id=reversed_, username="rev1", proposed=REFER)
+    with desk.sessions() as session:
+        found = service.figures(session=session)
+    assert found.decided == 4 and found.referred == 2
+    assert found.dismissed_by_reason == {"news_reporting": 1, "not_related": 1}
+    assert found.precision == 0.5

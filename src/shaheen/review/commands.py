@@ -75,6 +75,41 @@ def claim(case: int, user: str = typer.Option(..., "--as", help="your username")
 
 
 @app.command()
+def assign(
+    case: int,
+    to: str = typer.Option(..., help="the reviewer"),
+    user: str = typer.Option(..., "--as", help="your username (a supervisor)"),
+) -> None:
+    """Give a case to a reviewer (supervisors)."""
+    from shaheen.review import service
+
+    service.assign(open_database().sessions, case_id=case, username=user, to=to)
+    console.print(f"case {case} assigned to {to}")
+
+
+@app.command()
+def precision(as_json: bool = typer.Option(False, "--json")) -> None:
+    """How often reviewers confirmed what detection opened, and why they dismissed."""
+    from shaheen.review import service
+
+    with session_scope(open_database().sessions) as session:
+        found = service.figures(session=session)
+    document = {
+        "decided": found.decided,
+        "referred": found.referred,
+        "dismissed": found.dismissed_by_reason,
+        "precision": found.precision,
+    }
+    if as_json:
+        typer.echo(json.dumps(document))
+        return
+    share = f"{found.precision:.1%}" if found.precision is not None else "-"
+    console.print(f"{found.decided:,} cases decided: {found.referred:,} referred ({share})")
+    for reason, count in sorted(found.dismissed_by_reason.items(), key=lambda kv: -kv[1]):
+        console.print(f"  dismissed, {reason}: {count:,}")
+
+
+@app.command()
 def decide(
     case: int,
     verdict: Verdict = typer.Argument(..., help="refer | dismiss | escalate | needs_translation"),
@@ -110,13 +145,22 @@ def decide(
 @app.command()
 def show(case: int) -> None:
     """A case: the account, its risk reasons and the decisions taken."""
-    from shaheen.ingest.models import Account
+    from shaheen.detect.models import Signal
+    from shaheen.ingest.models import Account, Post
     from shaheen.review import service
 
     with session_scope(open_database().sessions) as session:
         found = service.get_case(session=session, case_id=case)
         account = session.get(Account, found.account_id)
         assert account is not None
+        posts = session.scalars(
+            select(Post).where(Post.account_id == account.id).order_by(Post.id).limit(50)
+        ).all()
+        signals = session.execute(
+            select(Signal.post_id, Signal.detector, Signal.label, Signal.score, Signal.evidence)
+            .where(Signal.account_id == account.id)
+            .order_by(Signal.id)
+        ).all()
         document = {
             "case": found.id,
             "status": found.status.value,
@@ -124,6 +168,13 @@ def show(case: int) -> None:
             "reach": found.reach,
             "account": {"handle": account.handle, "url": account.url, "bio": account.bio},
             "explanation": account.risk_explanation,
+            "posts": [
+                {"id": p.id, "url": p.url, "posted_at": p.posted_at, "text": p.text} for p in posts
+            ],
+            "signals": [
+                {"post": pid, "detector": d, "label": lbl, "score": sc, "evidence": ev}
+                for pid, d, lbl, sc, ev in signals
+            ],
             "decisions": service.decisions_of(session=session, case_id=case),
         }
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))

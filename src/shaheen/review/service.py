@@ -169,6 +169,37 @@ def claim(sessions: sessionmaker[Session], *, case_id: int, username: str) -> No
         )
 
 
+def assign(sessions: sessionmaker[Session], *, case_id: int, username: str, to: str) -> None:
+    """A supervisor gives an open case to a reviewer of the same agency."""
+    with audit.attempt(
+        sessions,
+        actor=username,
+        action="case.assign",
+        object_type="case",
+        object_id=case_id,
+        details={"to": to},
+    ) as session:
+        boss = get_user(session=session, username=username)
+        reviewer = get_user(session=session, username=to)
+        case = get_case(session=session, case_id=case_id)
+        if boss.role is not Role.SUPERVISOR or boss.agency_id != case.agency_id:
+            raise SafeguardViolation("only a supervisor of the case's agency assigns cases")
+        _check_reviewer(reviewer, case)
+        if case.status not in OPEN_STATUSES:
+            raise IllegalTransition(f"case {case_id} is {case.status.value}, not open")
+        case.assignee_id = reviewer.id
+        audit.record(
+            session=session,
+            actor=username,
+            action="case.assign",
+            object_type="case",
+            object_id=case_id,
+            user_id=boss.id,
+            agency_id=case.agency_id,
+            details={"to": to},
+        )
+
+
 @dataclass(frozen=True)
 class Outcome:
     decision_id: int
@@ -310,3 +341,41 @@ def decisions_of(*, session: Session, case_id: int) -> list[dict[str, Any]]:
         }
         for d, name in rows
     ]
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    """What reviewers made of the cases detection opened: the system's precision."""
+
+    decided: int
+    referred: int
+    dismissed_by_reason: dict[str, int]
+
+    @property
+    def precision(self) -> float | None:
+        """Referred ÷ (referred + dismissed): how often a case was worth opening."""
+        dismissed = sum(self.dismissed_by_reason.values())
+        total = self.referred + dismissed
+        return self.referred / total if total else None
+
+
+def figures(*, session: Session, agency_id: int | None = None) -> ReviewFigures:
+    """Final verdicts per case (the latest decision), counted."""
+    statement = select(Decision.case_id, Decision.verdict, Decision.reason_code).order_by(
+        Decision.decided_at, Decision.id
+    )
+    if agency_id is not None:
+        statement = statement.join(Case, Case.id == Decision.case_id).where(
+            Case.agency_id == agency_id
+        )
+    latest: dict[int, tuple[Verdict, str]] = {}
+    for case_id, verdict, reason in session.execute(statement):
+        latest[case_id] = (verdict, reason)
+    dismissed: dict[str, int] = {}
+    referred = 0
+    for verdict, reason in latest.values():
+        if verdict is Verdict.REFER:
+            referred += 1
+        elif verdict is Verdict.DISMISS:
+            dismissed[reason] = dismissed.get(reason, 0) + 1
+    return ReviewFigures(len(latest), referred, dismissed)
