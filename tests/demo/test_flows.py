@@ -54,6 +54,7 @@ def test_demo_twice_gives_the_same_data(
     with Session(engine) as session:
         assert audit.count(session=session) == events_after_first  # nothing new to do
     assert second.workflow.sent == 0
+    assert second.workflow.outcomes == follow_up.outcomes  # shown again, unchanged
     with Session(engine) as session:
         assert audit.verify(session=session).intact
     engine.dispose()

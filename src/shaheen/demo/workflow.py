@@ -72,6 +72,7 @@ def run(
     created = _refer(sessions, signer)
     if created:
         _simulate(sessions, created, summary, outbox)
+    _outcomes(sessions, summary)  # of every referral so far: a second run shows them again
     return summary
 
 
@@ -181,17 +182,12 @@ def _simulate(
                     .where(Platform.code == code)
                     .values(channel_kind=kind, channel_address=address)
                 )
-    _outcomes(sessions, created, summary)
 
 
-def _outcomes(
-    sessions: sessionmaker[Session], created: list[int], summary: WorkflowSummary
-) -> None:
+def _outcomes(sessions: sessionmaker[Session], summary: WorkflowSummary) -> None:
     with sessions() as session:
         rows = session.execute(
-            select(Referral, Platform.code)
-            .join(Platform, Platform.id == Referral.platform_id)
-            .where(Referral.id.in_(created))
+            select(Referral, Platform.code).join(Platform, Platform.id == Referral.platform_id)
         ).all()
         for referral, code in rows:
             outcome = summary.outcomes.setdefault(code, PlatformOutcome())
