@@ -9,11 +9,11 @@ showing it as profile picture, so it counts toward those accounts' risk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.detect.base import Finding, MediaItem
@@ -45,22 +45,28 @@ def hash_pending(
     on_progress: Callable[[int], None] | None = None,
 ) -> None:
     """Hash every media item not hashed yet, a batch per transaction."""
+    for _, items in _batches(sessions, Media.hashed_at.is_(None)):
+        for media in items:
+            _hash_one(media, store, result)
+        if on_progress is not None:
+            on_progress(result.hashed + result.failed)
+
+
+def _batches(
+    sessions: sessionmaker[Session], *conditions: ColumnElement[bool]
+) -> Iterator[tuple[Session, Sequence[Media]]]:
+    """Media items meeting `conditions` in id order, each batch in its own transaction
+    (committed when the caller asks for the next)."""
     last_id = 0
     while True:
         with sessions.begin() as session:
             items = session.scalars(
-                select(Media)
-                .where(Media.hashed_at.is_(None), Media.id > last_id)
-                .order_by(Media.id)
-                .limit(BATCH)
+                select(Media).where(*conditions, Media.id > last_id).order_by(Media.id).limit(BATCH)
             ).all()
             if not items:
                 return
             last_id = items[-1].id
-            for media in items:
-                _hash_one(media, store, result)
-        if on_progress is not None:
-            on_progress(result.hashed + result.failed)
+            yield session, items
 
 
 def _hash_one(media: Media, store: MediaStore, result: MediaScanResult) -> None:
@@ -91,43 +97,26 @@ def match_pending(
     on_progress: Callable[[int], None] | None = None,
 ) -> None:
     """Match every hashed item that is due; store signals; note the accounts touched."""
-    last_id = 0
-    while True:
-        with sessions.begin() as session:
-            items = session.scalars(
-                select(Media)
-                .where(
-                    Media.matched_at.is_(None),
-                    Media.hashed_at.is_not(None),
-                    Media.hash_error.is_(None),
-                    Media.id > last_id,
-                )
-                .order_by(Media.id)
-                .limit(BATCH)
-            ).all()
-            if not items:
-                return
-            last_id = items[-1].id
-            findings = detector.detect([MediaItem(m.id, stored_hashes(m)) for m in items])
-            ids = [m.id for m in items]
-            before = session.scalars(  # accounts whose earlier matches may now be gone
-                select(Signal.account_id)
-                .distinct()
-                .where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
-            )
-            result.accounts.update(a for a in before if a is not None)
-            session.execute(
-                delete(Signal).where(
-                    Signal.media_id.in_(ids), Signal.detector == detector.get_name()
-                )
-            )
-            rows = _signal_rows(session, findings)
-            if rows:
-                session.execute(insert(_SIGNALS), rows)
-            session.execute(update(Media).where(Media.id.in_(ids)).values(matched_at=utcnow()))
-            result.matched += len(items)
-            result.signals += len(rows)
-            result.accounts.update(row["account_id"] for row in rows)
+    due = (Media.matched_at.is_(None), Media.hashed_at.is_not(None), Media.hash_error.is_(None))
+    for session, items in _batches(sessions, *due):
+        findings = detector.detect([MediaItem(m.id, stored_hashes(m)) for m in items])
+        ids = [m.id for m in items]
+        before = session.scalars(  # accounts whose earlier matches may now be gone
+            select(Signal.account_id)
+            .distinct()
+            .where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
+        )
+        result.accounts.update(a for a in before if a is not None)
+        session.execute(
+            delete(Signal).where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
+        )
+        rows = _signal_rows(session, findings)
+        if rows:
+            session.execute(insert(_SIGNALS), rows)
+        session.execute(update(Media).where(Media.id.in_(ids)).values(matched_at=utcnow()))
+        result.matched += len(items)
+        result.signals += len(rows)
+        result.accounts.update(row["account_id"] for row in rows)
         if on_progress is not None:
             on_progress(result.matched)
 
