@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.audit.models import AuditEvent
 from shaheen.canonical import chain_hash
 from shaheen.errors import ShaheenError
 from shaheen.store.base import utcnow
+from shaheen.store.engine import serialise_writers
 
 _ADVISORY_LOCK_KEY = 0x5348_4145  # "SHAE"
 
@@ -54,8 +55,7 @@ def record(
     occurred_at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the audit chain."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    serialise_writers(session, _ADVISORY_LOCK_KEY)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1)).first()
     event = AuditEvent(
         sequence=(last.sequence + 1) if last else 1,

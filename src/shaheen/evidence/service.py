@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shaheen.canonical import canonical_json, chain_hash
@@ -40,6 +40,7 @@ from shaheen.evidence.models import EvidenceRecord
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Media, Post, PostMedia
 from shaheen.store.base import utcnow
+from shaheen.store.engine import serialise_writers
 
 _LOCK_KEY = 0x5348_4556  # "SHEV": one writer extends the chain at a time on PostgreSQL
 PURPOSES = ("detection", "decision", "referral", "recheck")
@@ -167,8 +168,7 @@ def capture(
     """Append a signed snapshot of the account to the chain."""
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    serialise_writers(session, _LOCK_KEY)
     last = session.scalars(
         select(EvidenceRecord).order_by(EvidenceRecord.sequence.desc()).limit(1)
     ).first()

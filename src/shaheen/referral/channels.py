@@ -126,12 +126,9 @@ class Webhook(Channel):
                 SIGNATURE_HEADER: sign_body(self.secret, body),
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                answer = json.loads(response.read() or b"{}")
-        except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
-            raise ChannelError(f"webhook {self.url} failed: {exc}") from None
-        return Delivery("webhook", self.url, answer.get("reference"))
+        answer = _exchange(request, f"webhook {self.url}")
+        theirs = answer.get("reference")  # the platform's own reference for the request
+        return Delivery("webhook", self.url, str(theirs) if theirs else None)
 
     # Webhook channels that answer queries too (as the simulator does): the status of a
     # referral by its reference, and whether an item is still online.
@@ -146,12 +143,17 @@ class Webhook(Channel):
         return bool(answer["online"]) if "online" in answer else None
 
     def _get(self, url: str) -> dict[str, object]:
-        try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-                answer = json.loads(response.read() or b"{}")
-        except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
-            raise ChannelError(f"webhook query {url} failed: {exc}") from None
-        return answer if isinstance(answer, dict) else {}
+        return _exchange(urllib.request.Request(url), f"webhook query {url}")
+
+
+def _exchange(request: urllib.request.Request, what: str) -> dict[str, object]:
+    """Send `request`; its JSON object answer (empty if none), or `ChannelError`."""
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            answer = json.loads(response.read() or b"{}")
+    except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
+        raise ChannelError(f"{what} failed: {exc}") from None
+    return answer if isinstance(answer, dict) else {}
 
 
 def channel_for(kind: str, address: str | None, outbox: Path, secret: str, sender: str) -> Channel:

@@ -35,7 +35,7 @@ from shaheen.referral.channels import (
 )
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralItem
-from shaheen.review.models import Decision
+from shaheen.review import service as review
 from shaheen.review.policy import legal_bases
 from shaheen.store.base import utcnow
 
@@ -65,12 +65,11 @@ def facts_of(session: Session, referral: Referral) -> ReferralFacts:
     agency = session.get(Agency, referral.agency_id)
     officer = session.get(User, referral.created_by_id)
     assert platform is not None and agency is not None and officer is not None
-    decision = session.scalars(
-        select(Decision)
-        .where(Decision.case_id == referral.case_id, Decision.verdict == "refer")
-        .order_by(Decision.id.desc())
-        .limit(1)
-    ).first()
+    decision = (
+        review.latest_referral_decision(session=session, case_id=referral.case_id)
+        if referral.case_id is not None
+        else None
+    )
     organisation = (
         session.get(Organisation, decision.organisation_id)
         if decision and decision.organisation_id

@@ -292,13 +292,18 @@ def _next_status(verdict: Verdict, high_impact: bool, is_second: bool) -> CaseSt
     }[verdict]
 
 
-def _first_referral_decision(session: Session, case_id: int) -> Decision:
-    first = session.scalars(
+def latest_referral_decision(*, session: Session, case_id: int) -> Decision | None:
+    """The case's most recent refer decision, if any."""
+    return session.scalars(
         select(Decision)
         .where(Decision.case_id == case_id, Decision.verdict == Verdict.REFER)
         .order_by(Decision.decided_at.desc(), Decision.id.desc())
         .limit(1)
     ).first()
+
+
+def _first_referral_decision(session: Session, case_id: int) -> Decision:
+    first = latest_referral_decision(session=session, case_id=case_id)
     if first is None:
         raise IllegalTransition(f"case {case_id} awaits a second review of nothing")
     return first

@@ -98,3 +98,13 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def serialise_writers(session: Session, key: int) -> None:
+    """Hold a transaction-level lock on `key` so writers of a hash chain take turns.
+
+    PostgreSQL needs it (concurrent transactions would both extend the same link);
+    SQLite serialises writes by itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
