@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -20,6 +23,16 @@ def test_the_seven_platforms_of_the_mission() -> None:
         "whatsapp",
         "youtube",
     }
+
+
+def test_the_registry_names_adapters_without_importing_the_referral_stage() -> None:
+    # Platforms are reference data below every stage: importing them must not pull in
+    # referral (the adapters are resolved lazily, by `referral.adapters.adapter_for`).
+    code = "import sys, shaheen.platforms.registry; print(sorted(sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert "shaheen.platforms.registry" in loaded and "shaheen.referral" not in loaded
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ SMTP (aiosmtpd), and the platform simulator over HTTP, through the whole trackin
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 from collections.abc import Iterator
@@ -13,64 +12,21 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import select, update
 
 from shaheen.audit.models import AuditEvent
 from shaheen.errors import NotFound, SafeguardViolation
-from shaheen.evidence.service import Signer
 from shaheen.platforms.enums import ChannelKind
 from shaheen.platforms.models import Platform
 from shaheen.referral import tracking
-from shaheen.referral.adapters import ADAPTERS, ReferralFacts
 from shaheen.referral.channels import ChannelError, sign_body
 from shaheen.referral.enums import ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
 from shaheen.referral.simulator import Behaviour, Simulator
-from tests.referral.test_referrals import T0, load, referred
+from tests.referral.test_referrals import load, referred
 from tests.review.conftest import Desk
 
 SECRET = "test-webhook-secret"
-
-
-def facts(platform: str) -> ReferralFacts:
-    return ReferralFacts(
-        1,
-        platform,
-        "Counter-Terrorism Authority",
-        "CTA",
-        "Officer A",
-        "a@cta.example",
-        "ATA-1997-s11W",
-        "Anti-Terrorism Act 1997, section 11-W",
-        "TTP",
-        "recruitment",
-        True,
-        T0,
-        [
-            {"url": "https://x.example/a", "kind": "account"},
-            {"url": "https://x.example/a/1", "kind": "post"},
-        ],
-    )
-
-
-@pytest.mark.parametrize("code", sorted(ADAPTERS))
-def test_every_platform_gets_its_own_signed_package(code: str, tmp_path: Path) -> None:
-    signer = Signer(tmp_path / "keys")
-    package = ADAPTERS[code]().package(facts(code), signer.sign)
-    assert len(package.rows) == 2 and package.csv_text().startswith("reference,url,")
-    assert package.sha256 in package.letter_html and "URGENT" in package.letter_html
-    assert json.loads(package.json_bytes())["country"] == "PK"
-    key = load_pem_public_key(signer.public_pem)
-    assert isinstance(key, Ed25519PublicKey)
-    key.verify(base64.b64decode(package.signature or ""), bytes.fromhex(package.sha256))
-
-
-def test_platform_field_names_differ() -> None:
-    meta = ADAPTERS["facebook"]().document(facts("facebook"))
-    tiktok = ADAPTERS["tiktok"]().document(facts("tiktok"))
-    assert "local_law_cited" in meta and "legal_process" in tiktok and tiktok["emergency"] is True
 
 
 class _Inbox:

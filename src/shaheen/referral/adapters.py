@@ -6,7 +6,8 @@ government channel uses, as JSON (for portals and webhooks), CSV (one row per it
 bulk upload forms) and a signed HTML letter. The letter carries the SHA-256 of the JSON
 and an Ed25519 signature over it, so a platform can check a package was not altered.
 
-Adapters are registered in `ADAPTERS`, the one place a platform is added.
+Which adapter serves which platform is said once, in the platform registry
+(`platforms/registry.py`, each `PlatformSpec.adapter`); `adapter_for` resolves it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import importlib
 import io
 import json
 from abc import ABC
@@ -22,6 +24,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from shaheen.canonical import canonical_json
+from shaheen.platforms.registry import spec_for
 
 
 @dataclass(frozen=True)
@@ -215,22 +218,28 @@ class YoutubeAdapter(PlatformAdapter):
     }
 
 
-ADAPTERS: dict[str, type[PlatformAdapter]] = {
-    adapter.code: adapter
-    for adapter in (
-        FacebookAdapter,
-        InstagramAdapter,
-        TiktokAdapter,
-        XAdapter,
-        TelegramAdapter,
-        WhatsappAdapter,
-        YoutubeAdapter,
-    )
-}
+def adapter_class(platform_code: str) -> type[PlatformAdapter]:
+    """The adapter class the platform registry names for `platform_code`.
+
+    KeyError for a platform the registry does not know; ImportError or TypeError when
+    the registry names something that is not that platform's adapter (a bug, which the
+    registry's test catches before it ships).
+    """
+    try:
+        path = spec_for(platform_code).adapter
+    except KeyError:
+        raise KeyError(f"no platform adapter for {platform_code!r}") from None
+    module_name, _, class_name = path.partition(":")
+    found = getattr(importlib.import_module(module_name), class_name, None)
+    if found is None:
+        raise ImportError(f"platform {platform_code!r}: no {class_name!r} in {module_name}")
+    if not (isinstance(found, type) and issubclass(found, PlatformAdapter)):
+        raise TypeError(f"platform {platform_code!r}: {path} is not a PlatformAdapter")
+    if getattr(found, "code", None) != platform_code:
+        raise TypeError(f"platform {platform_code!r}: {path} builds packages for another code")
+    return found
 
 
 def adapter_for(platform_code: str) -> PlatformAdapter:
-    try:
-        return ADAPTERS[platform_code]()
-    except KeyError:
-        raise KeyError(f"no platform adapter for {platform_code!r}") from None
+    """A fresh adapter for `platform_code` (KeyError if the registry does not know it)."""
+    return adapter_class(platform_code)()
