@@ -1,4 +1,8 @@
-"""`shaheen ingest …` and `shaheen tip …`."""
+"""`shaheen ingest …` and `shaheen tip …`: options in, rendering out.
+
+Every query lives in ingest's service and returns typed schemas; this module only turns
+options into calls and results into tables and lines.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +21,16 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 from typer.core import TyperGroup
 
 from shaheen.config import get_settings
 from shaheen.errors import BadInput
-from shaheen.ingest import flows, tips
+from shaheen.ingest import flows, service, tips
 from shaheen.ingest.connectors import registry
 from shaheen.ingest.connectors.base import ConnectorOptions
 from shaheen.ingest.connectors.generic import CANONICAL
 from shaheen.ingest.media import MediaStore
-from shaheen.ingest.models import IngestError, IngestRun
+from shaheen.ingest.schemas import ErrorLine, RunResult
 from shaheen.runtime import Database, cli_actor, open_database
 from shaheen.store.engine import session_scope
 
@@ -173,7 +176,7 @@ def runs(limit: int = typer.Option(20, help="how many of the latest runs")) -> N
     """The latest ingest runs with their counts."""
     database = open_database()
     with session_scope(database.sessions) as session:
-        rows = list(session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(limit)))
+        rows = service.recent_runs(session=session, limit=limit)
     table = Table(title="Ingest runs")
     for column in (
         "run",
@@ -191,7 +194,7 @@ def runs(limit: int = typer.Option(20, help="how many of the latest runs")) -> N
     for run in rows:
         table.add_row(
             str(run.id),
-            run.status.value,
+            run.status,
             run.connector,
             run.source,
             f"{run.records_read:,}",
@@ -212,28 +215,21 @@ def errors(
     """The records a run could not import, with file, location and reason."""
     database = open_database()
     with session_scope(database.sessions) as session:
-        run_id = run or session.scalar(select(IngestRun.id).order_by(IngestRun.id.desc()))
-        rows = list(
-            session.scalars(
-                select(IngestError)
-                .where(IngestError.run_id == run_id)
-                .order_by(IngestError.id)
-                .limit(limit)
-            )
-        )
+        run_id = run or service.latest_run_id(session=session)
+        rows = service.run_errors(session=session, run_ids=[run_id] if run_id else [], limit=limit)
     _print_errors(rows)
 
 
-def _print_errors(rows: list[IngestError]) -> None:
+def _print_errors(rows: list[ErrorLine]) -> None:
     for error in rows:
-        colour = "yellow" if error.severity.value == "warning" else "red"
+        colour = "yellow" if error.severity == "warning" else "red"
         console.print(
-            f"[{colour}]{error.severity.value}[/] {error.file}: {error.location}: {error.reason}",
+            f"[{colour}]{error.severity}[/] {error.file}: {error.location}: {error.reason}",
             highlight=False,
         )
 
 
-def results_table(results: list[flows.RunResult], title: str = "Ingest") -> Table:
+def results_table(results: list[RunResult], title: str = "Ingest") -> Table:
     """One row per imported file with its counts."""
     table = Table(title=title)
     for column in (
@@ -267,7 +263,7 @@ def results_table(results: list[flows.RunResult], title: str = "Ingest") -> Tabl
     return table
 
 
-def _report(database: Database, results: list[flows.RunResult], errors: bool = True) -> None:
+def _report(database: Database, results: list[RunResult], errors: bool = True) -> None:
     """The results table, any failed files, and the first record errors."""
     console.print(results_table(results))
     for r in results:
@@ -278,14 +274,7 @@ def _report(database: Database, results: list[flows.RunResult], errors: bool = T
     run_ids = [r.run_id for r in results if r.run_id is not None and (r.rejected or r.warnings)]
     if errors and run_ids:
         with session_scope(database.sessions) as session:
-            rows = list(
-                session.scalars(
-                    select(IngestError)
-                    .where(IngestError.run_id.in_(run_ids), IngestError.location != "file")
-                    .order_by(IngestError.id)
-                    .limit(20)
-                )
-            )
+            rows = service.run_errors(session=session, run_ids=run_ids, limit=20, records_only=True)
         _print_errors(rows)
         console.print("all errors: `shaheen ingest errors RUN`")
 

@@ -1,4 +1,8 @@
-"""Importing sources: connector items → batches → idempotent storage, one run per file.
+"""Importing sources: the thin loop that owns transactions, one run per file.
+
+The work itself is done by pure stages (`stages.py`: detect the format, read items,
+check and normalise them, cut them into batches) and by ingest's service (storage).
+What is left here is the order of things and the transactions around them.
 
 Each file is imported in one transaction: a file-level failure (`BadSource`, an unsafe
 archive) rolls back everything from that file, so nothing is half-written, and the run
@@ -9,70 +13,31 @@ the one bad record is reported and the good ones around it are kept.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import exists, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.errors import BadInput
-from shaheen.ingest import service
+from shaheen.ingest import service, stages
 from shaheen.ingest.connectors import registry
-from shaheen.ingest.connectors._parsing import check_text_head, clean_text, sniffable
-from shaheen.ingest.connectors.base import (
-    BadSource,
-    Connector,
-    ConnectorOptions,
-    Record,
-    RecordError,
-    Skipped,
-)
-from shaheen.ingest.enums import ErrorSeverity, RunStatus
+from shaheen.ingest.connectors.base import ConnectorOptions, Record, RecordError
+from shaheen.ingest.enums import ErrorSeverity
 from shaheen.ingest.media import MediaStore, upsert_media
-from shaheen.ingest.models import IngestError, IngestRun, Post, PostMedia
-from shaheen.ingest.schemas import AccountRecord, UpsertCounts
-from shaheen.ingest.sources import FileSource, Source, expand, is_media_name
-from shaheen.platforms.models import Platform
-from shaheen.store.base import utcnow
+from shaheen.ingest.rules import platform_of
+from shaheen.ingest.schemas import AccountRecord
+from shaheen.ingest.schemas import RunResult as RunResult
+from shaheen.ingest.sources import FileSource, Source, digest, expand, is_media_name
 
 log = logging.getLogger(__name__)
 
-_ID_LIMIT = 128
 _FIRST_ANALYZE = 5_000
-_HEAD_BYTES = 65536
-
-
-@dataclass
-class RunResult:
-    """What importing one file did."""
-
-    source: str
-    connector: str | None
-    run_id: int | None = None
-    read: int = 0
-    rejected: int = 0
-    skipped: int = 0
-    warnings: int = 0
-    posts: UpsertCounts = field(default_factory=UpsertCounts)
-    accounts: UpsertCounts = field(default_factory=UpsertCounts)
-    media_new: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-
 
 ProgressCallback = Callable[[str, int], None]
-
-
-@dataclass
-class _Batch:
-    records: list[Record] = field(default_factory=list)
-    errors: list[RecordError] = field(default_factory=list)
 
 
 class Importer:
@@ -116,28 +81,36 @@ class Importer:
     def import_source(self, source: Source) -> RunResult:
         """Import one file: a run row, then everything or nothing of the file."""
         try:
-            connector = self._connector_for(source)
-            digest = _sha256(source)
+            connector = stages.detect_format(source, self.options, self.format_name)
+            sha256 = digest(source).sha256
         except BadInput as exc:
             return self._failed_run(source.name, None, str(exc))
         result = RunResult(source.name, connector.get_name())
         started = time.perf_counter()
         with self.sessions.begin() as session:
-            run = IngestRun(
-                source=source.name[:1000], connector=result.connector, source_sha256=digest
-            )
-            session.add(run)
-        result.run_id = run.id
+            run_id = service.start_run(
+                session=session, source=source.name, connector=connector.get_name(), sha256=sha256
+            ).id
+        result.run_id = run_id
         try:
             with self.sessions.begin() as session:
-                self._import(session, run.id, connector, source, result)
+                platform_ids = service.platform_ids(session=session)
+                items = stages.checked(connector.parse(source), set(platform_ids))
+                next_analyze = _FIRST_ANALYZE
+                for batch in stages.batches(items, self.batch_size):
+                    result.read += batch.read
+                    result.skipped += batch.skipped
+                    self._store(session, run_id, source, batch, platform_ids, result)
+                    if result.read >= next_analyze:  # at 5k, 50k, 500k… records
+                        service.refresh_statistics(session=session)
+                        next_analyze *= 10
         except BadInput as exc:
-            result = RunResult(source.name, connector.get_name(), run.id, error=str(exc))
+            result = RunResult(source.name, connector.get_name(), run_id, error=str(exc))
         except Exception as exc:
             result.error = f"{type(exc).__name__}: {exc}"
-            self._finish(run.id, result, time.perf_counter() - started)
+            self._finish(run_id, result, time.perf_counter() - started)
             raise
-        self._finish(run.id, result, time.perf_counter() - started)
+        self._finish(run_id, result, time.perf_counter() - started)
         return result
 
     def import_media(self, source: Source) -> RunResult:
@@ -148,68 +121,20 @@ class Importer:
         except BadInput as exc:
             return self._failed_run(source.name, "media", str(exc))
         with self.sessions.begin() as session:
-            run = IngestRun(
-                source=source.name[:1000], connector="media", source_sha256=stored.sha256
-            )
-            session.add(run)
+            run_id = service.start_run(
+                session=session, source=source.name, connector="media", sha256=stored.sha256
+            ).id
             _, created = upsert_media(session=session, stored=stored)
-        result = RunResult(source.name, "media", run.id, read=1, media_new=int(created))
-        self._finish(run.id, result, time.perf_counter() - started)
+        result = RunResult(source.name, "media", run_id, read=1, media_new=int(created))
+        self._finish(run_id, result, time.perf_counter() - started)
         return result
-
-    def _connector_for(self, source: Source) -> Connector:
-        options = self.options
-        if self.format_name is not None:
-            return registry().get(self.format_name)(options)
-        with source.open() as stream:
-            head = stream.read(_HEAD_BYTES)
-        check_text_head(source, head)  # empty or not text: say so, not "unrecognised"
-        connector = registry().detect(sniffable(head), source.name, options)
-        if connector is None:
-            known = ", ".join(sorted(registry().connectors))
-            raise BadSource(
-                f"{source.name}: format not recognised; give --format (one of: {known})"
-            )
-        return connector
-
-    def _import(
-        self,
-        session: Session,
-        run_id: int,
-        connector: Connector,
-        source: Source,
-        result: RunResult,
-    ) -> None:
-        platform_ids = {
-            code: pid for code, pid in session.execute(select(Platform.code, Platform.id))
-        }
-        batch = _Batch()
-        next_analyze = _FIRST_ANALYZE
-        for item in connector.parse(source):
-            result.read += 1
-            if isinstance(item, Skipped):
-                result.skipped += 1
-                continue
-            if isinstance(item, RecordError):
-                batch.errors.append(item)
-            elif (problem := _invalid(item, platform_ids)) is not None:
-                batch.errors.append(RecordError(item.location, problem, platform=_platform(item)))
-            else:
-                batch.records.append(item)
-            if len(batch.records) + len(batch.errors) >= self.batch_size:
-                self._store(session, run_id, source, batch, platform_ids, result)
-                batch = _Batch()
-                if result.read >= next_analyze:  # at 5k, 50k, 500k… records
-                    service.refresh_statistics(session=session)
-                    next_analyze *= 10
-        self._store(session, run_id, source, batch, platform_ids, result)
 
     def _store(
         self,
         session: Session,
         run_id: int,
         source: Source,
-        batch: _Batch,
+        batch: stages.Batch,
         platform_ids: dict[str, int],
         result: RunResult,
     ) -> None:
@@ -227,13 +152,18 @@ class Importer:
                     except DBAPIError as exc:
                         reason = f"refused by the database: {str(exc.orig).splitlines()[0]}"
                         batch.errors.append(
-                            RecordError(record.location, reason, platform=_platform(record))
+                            RecordError(record.location, reason, platform=platform_of(record))
                         )
             self._link_media(session, run_id, source, batch.records, platform_ids, result)
         if batch.errors:
             result.rejected += len(batch.errors)
-            _write_errors(
-                session, run_id, source.name, batch.errors, platform_ids, ErrorSeverity.REJECTED
+            service.write_errors(
+                session=session,
+                run_id=run_id,
+                file=source.name,
+                errors=batch.errors,
+                platform_ids=platform_ids,
+                severity=ErrorSeverity.REJECTED,
             )
         if self.on_progress is not None:
             self.on_progress(source.name, result.read)
@@ -280,11 +210,10 @@ class Importer:
             if not record.media or record.post is None:
                 continue
             post = record.post
-            post_id = session.scalar(
-                select(Post.id).where(
-                    Post.platform_id == platform_ids[post.platform],
-                    Post.platform_post_id == post.platform_post_id,
-                )
+            post_id = service.post_id(
+                session=session,
+                platform_id=platform_ids[post.platform],
+                platform_post_id=post.platform_post_id,
             )
             for ref in record.media:
                 attachment = source.resolve(ref.path)
@@ -304,47 +233,31 @@ class Importer:
                     continue
                 media, created = upsert_media(session=session, stored=stored)
                 result.media_new += int(created)
-                linked = session.scalar(
-                    select(
-                        exists().where(PostMedia.post_id == post_id, PostMedia.media_id == media.id)
-                    )
-                )
-                if not linked and post_id is not None:
-                    session.execute(insert(PostMedia).values(post_id=post_id, media_id=media.id))
+                if post_id is not None:
+                    service.link_media(session=session, post_id=post_id, media_id=media.id)
         if warnings:
             result.warnings += len(warnings)
-            _write_errors(
-                session, run_id, source.name, warnings, platform_ids, ErrorSeverity.WARNING
+            service.write_errors(
+                session=session,
+                run_id=run_id,
+                file=source.name,
+                errors=warnings,
+                platform_ids=platform_ids,
+                severity=ErrorSeverity.WARNING,
             )
 
     def _finish(self, run_id: int, result: RunResult, seconds: float) -> None:
         result.seconds = seconds
         with self.sessions.begin() as session:
-            run = session.get(IngestRun, run_id)
-            assert run is not None
-            run.records_read, run.records_rejected = result.read, result.rejected
-            run.records_skipped, run.warnings = result.skipped, result.warnings
-            run.records_new, run.records_updated = result.posts.new, result.posts.updated
-            run.accounts_new, run.accounts_updated = result.accounts.new, result.accounts.updated
-            run.media_new, run.finished_at = result.media_new, utcnow()
-            run.status = RunStatus.FAILED if result.error else RunStatus.COMPLETED
-            if result.error:
-                run.error = result.error
-                session.add(
-                    IngestError(
-                        run_id=run_id,
-                        file=result.source[:1000],
-                        location="file",
-                        reason=result.error,
-                    )
-                )
+            service.finish_run(session=session, run_id=run_id, result=result)
 
     def _failed_run(self, name: str, connector: str | None, error: str) -> RunResult:
         with self.sessions.begin() as session:
-            run = IngestRun(source=name[:1000], connector=connector or "unknown")
-            session.add(run)
-        result = RunResult(name, connector, run.id, error=error)
-        self._finish(run.id, result, 0.0)
+            run_id = service.start_run(
+                session=session, source=name, connector=connector or "unknown"
+            ).id
+        result = RunResult(name, connector, run_id, error=error)
+        self._finish(run_id, result, 0.0)
         return result
 
 
@@ -415,85 +328,6 @@ class _AuthorMemo:
         self._seen.clear()
 
 
-def _platform(record: Record) -> str | None:
-    if record.post is not None:
-        return record.post.platform
-    return record.accounts[0].platform if record.accounts else None
-
-
-def _invalid(record: Record, platform_ids: dict[str, int]) -> str | None:
-    """Why a record cannot be stored as it is, or None."""
-    for account in record.accounts:
-        if account.platform not in platform_ids:
-            return f"unknown platform {account.platform!r}"
-        if not account.platform_account_id or len(account.platform_account_id) > _ID_LIMIT:
-            return f"account id is empty or longer than {_ID_LIMIT} characters"
-        if account.handle and len(account.handle) > 200:
-            return "handle longer than 200 characters"
-        if account.display_name and len(account.display_name) > 300:
-            account.display_name = account.display_name[:300]
-        if account.url and len(account.url) > 500:
-            account.url = None
-    post = record.post
-    if post is not None:
-        if post.platform not in platform_ids:
-            return f"unknown platform {post.platform!r}"
-        if not post.platform_post_id or len(post.platform_post_id) > _ID_LIMIT:
-            return f"post id is empty or longer than {_ID_LIMIT} characters"
-        if not post.platform_account_id or len(post.platform_account_id) > _ID_LIMIT:
-            return f"author id is empty or longer than {_ID_LIMIT} characters"
-        if post.url and len(post.url) > 500:
-            post.url = None  # the raw record keeps it
-    return None
-
-
-def _write_errors(
-    session: Session,
-    run_id: int,
-    file: str,
-    errors: list[RecordError],
-    platform_ids: dict[str, int],
-    severity: ErrorSeverity,
-) -> None:
-    session.execute(
-        insert(IngestError),
-        [
-            {
-                "run_id": run_id,
-                "file": file[:1000],
-                "location": error.location[:100],
-                "severity": severity,
-                "reason": clean_text(error.reason),
-                "excerpt": clean_text(error.excerpt),
-                "platform_id": platform_ids.get(error.platform or ""),
-                "created_at": utcnow(),
-            }
-            for error in errors
-        ],
-    )
-
-
-def _sha256(source: Source) -> str:
-    digest = hashlib.sha256()
-    with source.open() as stream:
-        while chunk := stream.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def already_imported(*, session: Session, sha256: str) -> bool:
-    """True if a completed run imported a file with these exact bytes."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    IngestRun.source_sha256 == sha256, IngestRun.status == RunStatus.COMPLETED
-                )
-            )
-        )
-    )
-
-
 def watch(
     directory: Path,
     importer: Importer,
@@ -538,6 +372,6 @@ def watch(
 def _seen_before(importer: Importer, path: Path) -> bool:
     if path.suffix.lower() == ".zip":
         return False  # members are checked one by one as they are imported
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.stat().st_size < 2**30 else ""
+    sha256 = digest(FileSource(path)).sha256
     with importer.sessions() as session:
-        return bool(digest) and already_imported(session=session, sha256=digest)
+        return service.already_imported(session=session, sha256=sha256)

@@ -1,14 +1,14 @@
 """The content-addressed media store: every image and video kept once, by SHA-256.
 
-Files are streamed into a temporary file while SHA-256 and MD5 are computed, then
-renamed to `<root>/<sha[0:2]>/<sha[2:4]>/<sha>`; storing the same bytes twice is a no-op.
+Files are streamed into a temporary file while SHA-256 and MD5 are computed (by
+`sources.digest`, the one hashing helper of ingest), then renamed to
+`<root>/<sha[0:2]>/<sha[2:4]>/<sha>`; storing the same bytes twice is a no-op.
 The type is read from the file's first bytes, not trusted from its name. Perceptual
 hashes (PDQ, vPDQ) are computed later by the media detector.
 """
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import shutil
 import tempfile
@@ -18,11 +18,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shaheen.errors import BadInput
 from shaheen.ingest.models import Media
-from shaheen.ingest.sources import Source
+from shaheen.ingest.sources import Source, SourceTooLarge, digest
 
-CHUNK = 1024 * 1024
 DEFAULT_MAX_BYTES = 4 * 1024**3
 
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
@@ -40,7 +38,7 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 )
 
 
-class MediaTooLarge(BadInput):
+class MediaTooLarge(SourceTooLarge):
     """A media file over the configured size limit."""
 
 
@@ -86,34 +84,23 @@ class MediaStore:
             raise MediaTooLarge(f"{source.name}: {source.size:,} bytes is over the media limit")
         incoming = self.root / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
-        sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-        head = b""
-        with (
-            source.open() as stream,
-            tempfile.NamedTemporaryFile(dir=incoming, delete=False) as temporary,
-        ):
+        with tempfile.NamedTemporaryFile(dir=incoming, delete=False) as temporary:
             try:
-                while chunk := stream.read(CHUNK):
-                    if not head:
-                        head = chunk[:64]
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise MediaTooLarge(f"{source.name}: larger than the media limit")
-                    sha.update(chunk)
-                    md5.update(chunk)
-                    temporary.write(chunk)
+                found = digest(
+                    source, copy_to=temporary, max_bytes=self.max_bytes, too_large=MediaTooLarge
+                )
             except BaseException:
                 temporary.close()
                 Path(temporary.name).unlink()
                 raise
-        digest = sha.hexdigest()
-        target = self.path_for(digest)
+        target = self.path_for(found.sha256)
         if target.exists():
             Path(temporary.name).unlink()
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(temporary.name, target)
-        return StoredFile(digest, md5.hexdigest(), sniff_mime(head, source.name), size, target)
+        mime = sniff_mime(found.head, source.name)
+        return StoredFile(found.sha256, found.md5, mime, found.size, target)
 
 
 def upsert_media(*, session: Session, stored: StoredFile) -> tuple[Media, bool]:

@@ -1,10 +1,14 @@
-"""Platform-neutral records that connectors produce and the store consumes."""
+"""Typed shapes of ingest: the records connectors produce and the store consumes
+(dataclasses, on the hot path of bulk imports), and the views ingest's services return
+to the CLI, and later the API (Pydantic)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 
 @dataclass(slots=True)
@@ -50,3 +54,51 @@ class UpsertCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         return self
+
+
+@dataclass
+class RunResult:
+    """What importing one file did."""
+
+    source: str
+    connector: str | None
+    run_id: int | None = None
+    read: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    posts: UpsertCounts = field(default_factory=UpsertCounts)
+    accounts: UpsertCounts = field(default_factory=UpsertCounts)
+    media_new: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+class RunRow(BaseModel):
+    """An ingest run as `shaheen ingest runs` lists it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    status: str
+    connector: str
+    source: str
+    records_read: int
+    records_new: int
+    records_updated: int
+    records_rejected: int
+    records_skipped: int
+    duration_seconds: float | None
+
+
+class ErrorLine(BaseModel):
+    """A record a run could not import (or imported with a warning): where and why."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    run_id: int
+    severity: str
+    file: str
+    location: str
+    reason: str
+    excerpt: str

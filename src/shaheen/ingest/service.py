@@ -1,4 +1,5 @@
-"""Idempotent storage of accounts and posts, in batches.
+"""Ingest's data access: idempotent storage of accounts and posts in batches, ingest
+runs and their errors, media links, and the views the CLI shows.
 
 `(platform_id, platform_*_id)` is the identity. A batch looks up which keys exist in
 one query, inserts the new rows in one multi-row statement, and updates only the rows
@@ -13,11 +14,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, exists, func, insert, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from shaheen.ingest.models import Account, FollowerObservation, Post
-from shaheen.ingest.schemas import AccountRecord, PostRecord, UpsertCounts
+from shaheen.ingest.connectors._parsing import clean_text
+from shaheen.ingest.connectors.base import RecordError
+from shaheen.ingest.enums import ErrorSeverity, RunStatus
+from shaheen.ingest.models import (
+    Account,
+    FollowerObservation,
+    IngestError,
+    IngestRun,
+    Post,
+    PostMedia,
+)
+from shaheen.ingest.schemas import (
+    AccountRecord,
+    ErrorLine,
+    PostRecord,
+    RunResult,
+    RunRow,
+    UpsertCounts,
+)
+from shaheen.platforms.models import Platform
 from shaheen.store.base import utcnow
 
 # Bulk writes go through Core tables: no ORM objects exist, so its per-row bookkeeping
@@ -270,3 +289,124 @@ def follower_history(*, session: Session, account_id: int) -> list[FollowerObser
 def count_accounts(*, session: Session) -> int:
     """How many accounts are stored."""
     return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def platform_ids(*, session: Session) -> dict[str, int]:
+    """Each platform code's row id."""
+    return {code: pid for code, pid in session.execute(select(Platform.code, Platform.id))}
+
+
+def post_id(*, session: Session, platform_id: int, platform_post_id: str) -> int | None:
+    """The stored post with this identity, or None."""
+    return session.scalar(
+        select(Post.id).where(
+            Post.platform_id == platform_id, Post.platform_post_id == platform_post_id
+        )
+    )
+
+
+def link_media(*, session: Session, post_id: int, media_id: int) -> bool:
+    """Attach a media item to a post once; True if the link is new."""
+    linked = session.scalar(
+        select(exists().where(PostMedia.post_id == post_id, PostMedia.media_id == media_id))
+    )
+    if linked:
+        return False
+    session.execute(insert(PostMedia).values(post_id=post_id, media_id=media_id))
+    return True
+
+
+def write_errors(
+    *,
+    session: Session,
+    run_id: int,
+    file: str,
+    errors: Sequence[RecordError],
+    platform_ids: dict[str, int],
+    severity: ErrorSeverity,
+) -> None:
+    """Store record errors (or warnings) of one run, in one statement."""
+    if not errors:
+        return
+    session.execute(
+        insert(IngestError),
+        [
+            {
+                "run_id": run_id,
+                "file": file[:1000],
+                "location": error.location[:100],
+                "severity": severity,
+                "reason": clean_text(error.reason),
+                "excerpt": clean_text(error.excerpt),
+                "platform_id": platform_ids.get(error.platform or ""),
+                "created_at": utcnow(),
+            }
+            for error in errors
+        ],
+    )
+
+
+def start_run(
+    *, session: Session, source: str, connector: str, sha256: str | None = None
+) -> IngestRun:
+    """A new run row, `running` until `finish_run`."""
+    run = IngestRun(source=source[:1000], connector=connector, source_sha256=sha256)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(*, session: Session, run_id: int, result: RunResult) -> None:
+    """Write a run's counts and outcome; a file-level error becomes an error row too."""
+    run = session.get(IngestRun, run_id)
+    assert run is not None
+    run.records_read, run.records_rejected = result.read, result.rejected
+    run.records_skipped, run.warnings = result.skipped, result.warnings
+    run.records_new, run.records_updated = result.posts.new, result.posts.updated
+    run.accounts_new, run.accounts_updated = result.accounts.new, result.accounts.updated
+    run.media_new, run.finished_at = result.media_new, utcnow()
+    run.status = RunStatus.FAILED if result.error else RunStatus.COMPLETED
+    if result.error:
+        run.error = result.error
+        session.add(
+            IngestError(
+                run_id=run_id, file=result.source[:1000], location="file", reason=result.error
+            )
+        )
+    session.flush()
+
+
+def already_imported(*, session: Session, sha256: str) -> bool:
+    """True if a completed run imported a file with these exact bytes."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    IngestRun.source_sha256 == sha256, IngestRun.status == RunStatus.COMPLETED
+                )
+            )
+        )
+    )
+
+
+def recent_runs(*, session: Session, limit: int = 20) -> list[RunRow]:
+    """The latest runs, newest first."""
+    rows = session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(limit))
+    return [RunRow.model_validate(run) for run in rows]
+
+
+def latest_run_id(*, session: Session) -> int | None:
+    """The newest run's id, or None before the first import."""
+    return session.scalar(select(IngestRun.id).order_by(IngestRun.id.desc()))
+
+
+def run_errors(
+    *, session: Session, run_ids: Sequence[int], limit: int = 50, records_only: bool = False
+) -> list[ErrorLine]:
+    """The errors of `run_ids` in the order they were found; `records_only` leaves out
+    the file-level ones (a failed file is reported with its run)."""
+    query = select(IngestError).where(IngestError.run_id.in_(run_ids))
+    if records_only:
+        query = query.where(IngestError.location != "file")
+    rows = session.scalars(query.order_by(IngestError.id).limit(limit))
+    return [ErrorLine.model_validate(row) for row in rows]

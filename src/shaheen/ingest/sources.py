@@ -9,13 +9,14 @@ compression ratio no real export has (a zip bomb) refuse the archive outright.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from shaheen.errors import BadInput
 
@@ -27,6 +28,52 @@ MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member larger than 1 MiB
 
 class UnsafeArchive(BadInput):
     """A zip archive that is refused before anything in it is read."""
+
+
+#: How much of a file is read at a time when hashing or copying it.
+CHUNK = 1024 * 1024
+
+
+class SourceTooLarge(BadInput):
+    """A file over a size limit, found while reading it (never trusted from its header)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What one streaming read of a file learned: hashes, size and its first bytes."""
+
+    sha256: str
+    md5: str
+    size: int
+    head: bytes
+
+
+def digest(
+    source: Source,
+    *,
+    copy_to: IO[bytes] | None = None,
+    max_bytes: int | None = None,
+    too_large: type[SourceTooLarge] = SourceTooLarge,
+) -> Digest:
+    """Hash `source` in one streaming pass (constant memory), optionally copying it.
+
+    The one hashing path of ingest: run digests, the watcher's "seen before" check and
+    the media store all call it, so no caller reads a whole file into memory. Past
+    `max_bytes` it raises `too_large` at once, counting the bytes actually read.
+    """
+    sha, md5, size, head = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0, b""
+    with source.open() as stream:
+        while chunk := stream.read(CHUNK):
+            if not head:
+                head = chunk[:64]
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise too_large(f"{source.name}: larger than {max_bytes:,} bytes")
+            sha.update(chunk)
+            md5.update(chunk)
+            if copy_to is not None:
+                copy_to.write(chunk)
+    return Digest(sha.hexdigest(), md5.hexdigest(), size, head)
 
 
 class Source(ABC):
