@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from shaheen.ingest import stages
-from shaheen.ingest.connectors.base import BadSource, ConnectorOptions, Record, RecordError, Skipped
+from shaheen.ingest.connectors.base import (
+    BadSource,
+    ConnectorOptions,
+    Item,
+    Record,
+    RecordError,
+    Skipped,
+)
 from shaheen.ingest.schemas import PostRecord
 from shaheen.ingest.sources import BytesSource
 
@@ -25,7 +32,7 @@ def _post(post_id: str, platform: str = "x") -> Record:
 
 
 def test_checked_turns_unstorable_records_into_errors() -> None:
-    items = [_post("1"), _post("2", "myspace"), Skipped("line 3", "notice")]
+    items: list[Item] = [_post("1"), _post("2", "myspace"), Skipped("line 3", "notice")]
     out = list(stages.checked(items, {"x"}))
     assert isinstance(out[0], Record)
     assert isinstance(out[1], RecordError) and out[1].reason == "unknown platform 'myspace'"
@@ -33,7 +40,12 @@ def test_checked_turns_unstorable_records_into_errors() -> None:
 
 
 def test_batches_count_records_and_errors_and_always_yield_one() -> None:
-    items = [_post("1"), RecordError("line 2", "bad"), Skipped("line 3", "x"), _post("4")]
+    items: list[Item] = [
+        _post("1"),
+        RecordError("line 2", "bad"),
+        Skipped("line 3", "x"),
+        _post("4"),
+    ]
     cut = list(stages.batches(items, 2))
     assert [(len(b.records), len(b.errors), b.skipped) for b in cut] == [(1, 1, 0), (1, 0, 1)]
     assert sum(b.read for b in cut) == 4

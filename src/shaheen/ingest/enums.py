@@ -13,9 +13,16 @@ class AccountStatus(StrEnum):
 
 
 class RunStatus(StrEnum):
+    """Where an import of one file stands.
+
+    `interrupted` is set by a later import on finding a `running` run whose process is
+    gone or whose heartbeat stopped: the records it committed are kept.
+    """
+
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
 
 
 class ErrorSeverity(StrEnum):
@@ -29,3 +36,20 @@ class TipStatus(StrEnum):
     NEW = "new"
     TRIAGED = "triaged"
     DISCARDED = "discarded"
+
+
+class ObservedStatus(StrEnum):
+    """What a platform said about an account or post it did not show (X's `errors`)."""
+
+    SUSPENDED = "suspended"
+    NOT_FOUND = "not_found"
+    WITHHELD = "withheld"
+    PROTECTED = "protected"
+    UNAVAILABLE = "unavailable"
+
+
+class StatusSubject(StrEnum):
+    """What a status observation is about."""
+
+    ACCOUNT = "account"
+    POST = "post"

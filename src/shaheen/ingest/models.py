@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shaheen.ingest.enums import AccountStatus, ErrorSeverity, RunStatus, TipStatus
+from shaheen.ingest.enums import (
+    AccountStatus,
+    ErrorSeverity,
+    ObservedStatus,
+    RunStatus,
+    StatusSubject,
+    TipStatus,
+)
 from shaheen.store.base import Base, BigId, JSONDoc, StrEnumType, utcnow
 
 
@@ -141,6 +148,11 @@ class IngestRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # Who is importing, and when it last showed signs of life: a later import marks the
+    # run interrupted only when that process is gone or its heartbeat stopped.
+    pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None]
 
     @property
     def duration_seconds(self) -> float | None:
@@ -166,6 +178,32 @@ class IngestError(Base):
     reason: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatusObservation(Base):
+    """A platform's answer about an account or post it would not show, as an export kept it.
+
+    X API responses list, beside the data, an `errors` array naming the accounts and
+    posts that are suspended, not found or protected; users and tweets may also be
+    `withheld` in some countries. These are observations at export time, shown on the
+    account; they never change a referral or an account's status by themselves.
+    `subject_key` is the platform id, or the lower-cased handle when the request named
+    the account by handle (`by_handle`).
+    """
+
+    __tablename__ = "status_observations"
+    __table_args__ = (Index("ix_status_observations_subject", "platform_id", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    subject: Mapped[StatusSubject] = mapped_column(StrEnumType(StatusSubject))
+    subject_key: Mapped[str] = mapped_column(String(200))
+    by_handle: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ObservedStatus] = mapped_column(StrEnumType(ObservedStatus))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    observed_at: Mapped[datetime | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Tip(Base):

@@ -31,11 +31,22 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of big imports stay hot
+    # A writer waits for another's short transaction (an import batch, a tip) instead of
+    # failing at once with "database is locked".
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
+#: How long a SQLite writer waits for the write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+#: Execution option for transactions that will write (see `write_scope`).
+WRITE_NOW = {"sqlite_begin": "IMMEDIATE"}
+
+
 def _begin_sqlite(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def redact(url: str) -> str:
@@ -98,6 +109,20 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def write_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A short transaction that writes, committed on success.
+
+    On SQLite it takes the write lock at BEGIN (IMMEDIATE): a deferred transaction that
+    read first and then writes fails at once with "database is locked" if another
+    writer committed in between, without waiting; an immediate one waits its turn
+    (busy timeout). PostgreSQL ignores the option.
+    """
+    with factory.begin() as session:
+        session.connection(execution_options=WRITE_NOW)
+        yield session
 
 
 def serialise_writers(session: Session, key: int) -> None:

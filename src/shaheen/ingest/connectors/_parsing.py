@@ -1,7 +1,9 @@
-"""Helpers every connector shares: decoding, JSON streams, times and numbers.
+"""Helpers every connector shares: decoding, JSON streams, times, numbers and ids.
 
 They raise `ValueError` with a message fit for an ingest-error row; connectors turn
-that into a `RecordError` carrying the record's location.
+that into a `RecordError` carrying the record's location. `guarded` is the last line of
+that defence: whatever a hostile record makes a connector raise becomes that record's
+error, never the file's.
 """
 
 from __future__ import annotations
@@ -9,17 +11,21 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+import reprlib
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import IO, Any
 
 import ijson
 
-from shaheen.ingest.connectors.base import BadSource, RecordError
+from shaheen.ingest.connectors.base import BadSource, Item, RecordError
 from shaheen.ingest.sources import Source
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)  # before any of the platforms existed
 EXCERPT = 200
+#: The largest value a BIGINT column holds (counts, reach).
+INT64_MAX = 2**63 - 1
 
 
 def excerpt(raw: bytes | str) -> str:
@@ -50,23 +56,107 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def describe(exc: Exception) -> str:
-    """The reason for a record error: a missing key by name, anything else as it says."""
+def excerpt_json(value: object) -> str:
+    """An excerpt of a decoded JSON value, whatever it holds (deep nesting included)."""
+    try:
+        return excerpt(json.dumps(value, default=str, ensure_ascii=False)[: EXCERPT * 4])
+    except (ValueError, TypeError, RecursionError):
+        return excerpt(reprlib.repr(value))
+
+
+def describe(exc: BaseException) -> str:
+    """The reason for a record error: a missing key by name, a shape we did not expect
+    by its kind, anything else as it says."""
     if isinstance(exc, KeyError):
         return f"missing field {exc.args[0]!r}"
-    return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"unexpected shape ({type(exc).__name__}: {exc})"
 
 
-def parse_time(value: object, *, now: datetime | None = None) -> datetime:
-    """ISO-8601 text, or Unix seconds (or milliseconds) as number or text, to aware UTC."""
+def guarded(
+    location: str,
+    build: Callable[[], Item],
+    raw: object = None,
+    platform: str | None = None,
+) -> Item:
+    """`build()`, or the record's own error if it raises anything at all.
+
+    Why catch everything: a hostile or odd record (a list where an object belongs, a
+    number where text belongs) can make any line of a connector raise, and the rule is
+    that one record never costs the file. A file-level fault is `BadSource`, which is
+    let through.
+    """
+    try:
+        return build()
+    except BadSource:
+        raise
+    except Exception as exc:  # one record's fault, whatever it is
+        return RecordError(location, describe(exc), excerpt_json(raw), platform)
+
+
+def text_of(value: object, what: str) -> str | None:
+    """A text field: text (cleaned), or None when absent; anything else refused by name."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return clean_text(value)
+    raise ValueError(f"{what} must be text, not {_kind(value)}")
+
+
+def to_id(value: object, what: str = "id") -> str:
+    """An id as text, from an integer or text; a float refused, its precision being gone.
+
+    JSON numbers beyond 2**53 lose digits once anything reads them as floating point,
+    so an id written as `1.79e+18` or `1790000000000000001.0` can no longer be trusted.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{what} is missing or not an id ({value!r})")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(
+            f"{what} {value!r} is a floating-point number, whose digits may be lost; "
+            "export ids as text or integers"
+        )
+    if isinstance(value, str):
+        text = clean_text(value.strip())
+        if not text:
+            raise ValueError(f"{what} is empty")
+        return text
+    raise ValueError(f"{what} must be text or an integer, not {_kind(value)}")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return type(value).__name__
+
+
+def parse_time(
+    value: object, *, now: datetime | None = None, local: tzinfo | None = None
+) -> datetime:
+    """ISO-8601 text, or Unix seconds (or milliseconds) as number or text, to aware UTC.
+
+    A time written without a zone is read in `local` (the exporting computer's zone)
+    when given, else as UTC.
+    """
     if isinstance(value, bool) or value is None or value == "":
         raise ValueError(f"missing or invalid time {value!r}")
     moment: datetime
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
-        seconds = float(value)
-        if seconds > 1e11:  # milliseconds
-            seconds /= 1000
         try:
+            seconds = float(value)
+            if seconds > 1e11:  # milliseconds
+                seconds /= 1000
             moment = datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"impossible time {value!r}") from None
@@ -75,7 +165,12 @@ def parse_time(value: object, *, now: datetime | None = None) -> datetime:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(f"unreadable time {value!r}") from None
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        try:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=local or UTC)
+            moment = moment.astimezone(UTC)
+        except (OverflowError, ValueError):  # year 1 or 9999 pushed past the calendar
+            raise ValueError(f"impossible time {value!r}") from None
     else:
         raise ValueError(f"unreadable time {value!r}")
     latest = (now or datetime.now(UTC)) + timedelta(days=1)
@@ -88,20 +183,29 @@ _NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 
 
 def to_int(value: object) -> int | None:
-    """A count from a number or numeric text ("1,234" too); None stays None."""
+    """A count from a number or numeric text ("1,234" too); None stays None.
+
+    A count that does not fit the 64-bit column (a `1e30` reach) is refused by name
+    rather than left for the database to refuse with the whole batch.
+    """
     if value is None or value == "":
         return None
+    count: int | None = None
     if isinstance(value, bool):
-        raise ValueError(f"not a count: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        count = None
+    elif isinstance(value, int):
+        count = value
+    elif isinstance(value, float) and value.is_integer():
+        count = int(value)
+    elif isinstance(value, str):
         text = value.strip().replace(",", "")
-        if text.isdigit():
-            return int(text)
-    raise ValueError(f"not a count: {value!r}")
+        if text.isascii() and text.isdigit():
+            count = int(text)
+    if count is None:
+        raise ValueError(f"not a count: {reprlib.repr(value)}")
+    if abs(count) > INT64_MAX:
+        raise ValueError(f"count {reprlib.repr(value)} does not fit a 64-bit column")
+    return count
 
 
 def to_bool(value: object) -> bool | None:
@@ -156,8 +260,10 @@ def check_text_head(source: Source, data: bytes) -> str:
 
 
 def _decodes(line: bytes) -> bool:
+    # Incremental: the head may end in the middle of a character (a line of 400 KB is cut
+    # at 64 KB), which is not a decoding error.
     try:
-        line.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(line, final=False)
     except UnicodeDecodeError:
         return False
     return True
@@ -170,7 +276,7 @@ def sniffable(head: bytes) -> bytes:
     return head.removeprefix(codecs.BOM_UTF8)
 
 
-def iter_lines(source: Source, encoding: str) -> Iterator[tuple[int, str | RecordError]]:
+def iter_lines(source: Source, encoding: str) -> Generator[tuple[int, str | RecordError]]:
     """(line number, text) for each line; a line that does not decode is a `RecordError`."""
     with source.open() as stream:
         if encoding != "utf-8":
@@ -195,7 +301,9 @@ def iter_json_documents(
 
     JSON Lines keep going past a bad line (that line becomes a `RecordError` tagged with
     `platform`); a single document or an array that is truncated or malformed is a
-    `BadSource`.
+    `BadSource`. Which of the three a file is comes from its first whole lines, however
+    long (a twarc2 page of 100 tweets is one line of 200–400 KB), never from a fixed
+    number of bytes.
     """
     data = head(source)
     encoding = check_text_head(source, data)
@@ -203,8 +311,7 @@ def iter_json_documents(
     if text.startswith("["):
         yield from _json_array(source)
         return
-    first_line = text.split("\n", 1)[0].strip()
-    if text.startswith("{") and _parses(first_line):
+    if text.startswith("{") and _is_json_lines(source, encoding):
         for document in _json_lines(source, encoding):
             if isinstance(document, RecordError):
                 document.platform = platform
@@ -213,10 +320,36 @@ def iter_json_documents(
     yield ("document", _json_document(source, encoding))
 
 
+#: How many leading lines decide between JSON Lines and one pretty-printed document.
+_SHAPE_LINES = 5
+
+
+def _is_json_lines(source: Source, encoding: str) -> bool:
+    """True when the file is JSON Lines: its first line is a whole JSON object or, that
+    line being damaged, one of the next few is (so one bad first line never costs the
+    file). A pretty-printed document opens with a line of `{` alone, which decides at
+    once: an array's last element inside it could otherwise pass for a whole object."""
+    seen = 0
+    with closing(iter_lines(source, encoding)) as lines:
+        for _, line in lines:
+            if isinstance(line, RecordError):
+                seen += 1
+            elif line.strip():
+                stripped = line.strip().lstrip("\ufeff")
+                if seen == 0 and stripped == "{":
+                    return False
+                if stripped.startswith("{") and _parses(stripped):
+                    return True
+                seen += 1
+            if seen >= _SHAPE_LINES:
+                return False
+    return False
+
+
 def _parses(line: str) -> bool:
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -229,9 +362,14 @@ def _json_lines(source: Source, encoding: str) -> Iterator[tuple[str, Any] | Rec
         if not line.strip():
             continue
         try:
-            yield f"line {number}", json.loads(line)
+            document = json.loads(line)
         except ValueError as exc:
             yield RecordError(f"line {number}", f"invalid JSON: {exc}", excerpt(line))
+            continue
+        except RecursionError:
+            yield RecordError(f"line {number}", "JSON nested too deeply to read", excerpt(line))
+            continue
+        yield f"line {number}", document
 
 
 def _json_document(source: Source, encoding: str) -> Any:
@@ -242,6 +380,8 @@ def _json_document(source: Source, encoding: str) -> Any:
             raise BadSource(f"{source.name}: not UTF-8 at byte {exc.start}") from None
         except ValueError as exc:
             raise BadSource(f"{source.name}: malformed or truncated JSON: {exc}") from None
+        except RecursionError:
+            raise BadSource(f"{source.name}: JSON nested too deeply to read") from None
 
 
 def _text(stream: IO[bytes], encoding: str) -> IO[str]:
