@@ -9,6 +9,11 @@ from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.models import Agency, User
 
 
+def get_by_code(*, session: Session, code: str) -> Agency | None:
+    """The agency with `code`, or None."""
+    return session.scalar(select(Agency).where(Agency.code == code))
+
+
 def ensure_agency(*, session: Session, code: str, name: str, kind: AgencyKind) -> Agency:
     """The agency with `code`, created if missing."""
     agency = session.scalar(select(Agency).where(Agency.code == code))

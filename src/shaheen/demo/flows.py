@@ -24,7 +24,7 @@ from shaheen.demo.generator import DemoDataset, generate
 from shaheen.demo.media import organisation_poster
 from shaheen.detect import service as detection
 from shaheen.detect.flows import MediaStage, Scanner, ScanResult
-from shaheen.detect.media import banks
+from shaheen.detect.media import bank_flows
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.matching import Matcher
 from shaheen.evidence import service as evidence
@@ -32,6 +32,7 @@ from shaheen.evidence.service import Signer
 from shaheen.ingest.connectors.base import ConnectorOptions
 from shaheen.ingest.flows import Importer, RunResult
 from shaheen.ingest.media import MediaStore
+from shaheen.knowledge import banks
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import HashBank
 from shaheen.platforms import service as platforms
@@ -139,7 +140,7 @@ def _demo_bank(session: Session, dataset: DemoDataset, folder: Path, actor: str)
         source="demo partner (synthetic)",
         label="propaganda poster",
     )
-    banks.add_files(session=session, bank=bank, paths=paths, actor=actor, tags=["demo"])
+    bank_flows.add_files(session=session, bank=bank, paths=paths, actor=actor, tags=["demo"])
 
 
 def _scan(sessions: sessionmaker[Session], workdir: Path, signer: Signer) -> ScanResult:

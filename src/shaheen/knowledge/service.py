@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shaheen.audit import service as audit
-from shaheen.errors import KnowledgeBaseError
+from shaheen.errors import KnowledgeBaseError, NotFound
 from shaheen.knowledge.enums import Script, TermKind
 from shaheen.knowledge.models import (
     KnowledgeBaseRelease,
@@ -292,3 +292,13 @@ def current_release(*, session: Session) -> KnowledgeBaseRelease | None:
 def count_terms(*, session: Session) -> int:
     """How many terms the knowledge base holds."""
     return session.scalar(select(func.count()).select_from(OrganisationTerm)) or 0
+
+
+def organisation_id(*, session: Session, slug: str | None) -> int | None:
+    """The id of the organisation `slug` (None for no slug); `NotFound` if unknown."""
+    if slug is None:
+        return None
+    found = session.scalar(select(Organisation.id).where(Organisation.slug == slug))
+    if found is None:
+        raise NotFound(f"no organisation {slug!r} in the knowledge base (`shaheen kb list`)")
+    return found

@@ -14,7 +14,7 @@ from shaheen.audit.models import AuditEvent
 from shaheen.detect.classifier import TextClassifier
 from shaheen.detect.flows import MediaStage, Scanner
 from shaheen.detect.lexicon import Lexicon
-from shaheen.detect.media import banks, interop
+from shaheen.detect.media import bank_flows
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.hashing import hash_file
 from shaheen.detect.media.index import PDQIndex
@@ -24,6 +24,7 @@ from shaheen.errors import BadInput
 from shaheen.ingest.media import MediaStore, upsert_media
 from shaheen.ingest.models import Account, Media, Post, PostMedia
 from shaheen.ingest.sources import FileSource
+from shaheen.knowledge import banks, banks_interop
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import HashBankEntry
 from shaheen.platforms.service import get_by_code
@@ -39,7 +40,7 @@ def _bank(session: Session, media_files: MediaFiles, name: str = "ttp-media") ->
     bank = banks.create_bank(
         session=session, name=name, actor="test", source="GIFCT", organisation="ttp"
     )
-    result = banks.add_files(
+    result = bank_flows.add_files(
         session=session,
         bank=bank,
         paths=[media_files.original, media_files.video],
@@ -95,7 +96,9 @@ def test_the_index_follows_the_banks_and_survives_a_restart(
     assert len(saved) == 1
     # a bank grows: the next load adds only what is new (watermark), and saves
     bank = banks.get_bank(session=session, name="ttp-media")
-    banks.add_files(session=session, bank=bank, paths=[media_files.unrelated], actor="t", tags=[])
+    bank_flows.add_files(
+        session=session, bank=bank, paths=[media_files.unrelated], actor="t", tags=[]
+    )
     Matcher.load(session, folder)
     grown = PDQIndex.load(folder / "pdq")
     assert len(grown) == 2 and grown.watermark > saved.watermark
@@ -116,12 +119,12 @@ def test_export_then_import_gives_an_identical_bank(
     before = banks.records_in(session=session, bank=original)
     for fmt in ("stix", "csv", "txt"):
         path = tmp_path / f"export.{fmt}"
-        interop.write(path, before, fmt, bank_name="ttp-media")
+        banks_interop.write(path, before, fmt, bank_name="ttp-media")
         copy = banks.create_bank(session=session, name=f"copy-{fmt}", actor="t", organisation="ttp")
-        banks.add_records(
+        bank_flows.add_records(
             session=session,
             bank=copy,
-            records=interop.read(path, fmt),
+            records=banks_interop.read(path, fmt),
             actor="t",
             action="bank.import",
         )
@@ -143,7 +146,7 @@ def test_duplicates_and_bad_files_in_one_batch(
     bank = banks.get_bank(session=session, name="ttp-media")
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
-    result = banks.add_files(
+    result = bank_flows.add_files(
         session=session,
         bank=bank,
         paths=[media_files.original, empty, media_files.unrelated],

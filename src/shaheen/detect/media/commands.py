@@ -35,7 +35,7 @@ def create(
     agency: str | None = typer.Option(None, help="owning agency code"),
 ) -> None:
     """Create an empty hash bank."""
-    from shaheen.detect.media import banks
+    from shaheen.knowledge import banks
 
     with session_scope(open_database().sessions) as session:
         banks.create_bank(
@@ -58,11 +58,12 @@ def add(
     tags: str = typer.Option("", help="tags for the new entries, separated by commas"),
 ) -> None:
     """Hash files and add their hashes (MD5, and PDQ or vPDQ) to a bank."""
-    from shaheen.detect.media import banks
+    from shaheen.detect.media import bank_flows
+    from shaheen.knowledge import banks
 
     with session_scope(open_database().sessions) as session:
         bank = banks.get_bank(session=session, name=name)
-        result = banks.add_files(
+        result = bank_flows.add_files(
             session=session,
             bank=bank,
             paths=files,
@@ -86,12 +87,13 @@ def import_(
     fmt: str | None = typer.Option(None, "--format", help="txt | csv | stix (default: by name)"),
 ) -> None:
     """Import hashes from a file; a file with any bad record imports nothing."""
-    from shaheen.detect.media import banks, interop
+    from shaheen.detect.media import bank_flows
+    from shaheen.knowledge import banks, banks_interop
 
-    records = interop.read(file, fmt)
+    records = banks_interop.read(file, fmt)
     with session_scope(open_database().sessions) as session:
         bank = banks.get_bank(session=session, name=name)
-        result = banks.add_records(
+        result = bank_flows.add_records(
             session=session, bank=bank, records=records, actor=cli_actor(), action="bank.import"
         )
     console.print(
@@ -106,34 +108,19 @@ def export(
     fmt: str | None = typer.Option(None, "--format", help="txt | csv | stix (default: by name)"),
 ) -> None:
     """Export a bank for a partner or the industry hash-sharing database."""
-    from shaheen.audit import service as audit
-    from shaheen.detect.media import banks, interop
+    from shaheen.knowledge import banks
 
     with session_scope(open_database().sessions) as session:
         bank = banks.get_bank(session=session, name=name)
-        count = interop.write(
-            file,
-            banks.records_in(session=session, bank=bank),
-            fmt,
-            bank_name=bank.name,
-            source=bank.source,
-            tlp=bank.tlp,
-        )
-        audit.record(
-            session=session,
-            actor=cli_actor(),
-            action="bank.export",
-            object_type="hash_bank",
-            object_id=bank.id,
-            details={"bank": name, "file": str(file), "count": count, "tlp": bank.tlp.value},
-        )
-    console.print(f"{count:,} hashes of {name!r} written to {file} (TLP:{bank.tlp.value.upper()})")
+        count = banks.export_bank(session=session, bank=bank, path=file, fmt=fmt, actor=cli_actor())
+        tlp = bank.tlp.value.upper()
+    console.print(f"{count:,} hashes of {name!r} written to {file} (TLP:{tlp})")
 
 
 @bank_app.command("list")
 def list_() -> None:
     """The banks, with their hashes counted by kind."""
-    from shaheen.detect.media import banks
+    from shaheen.knowledge import banks
 
     with session_scope(open_database().sessions) as session:
         rows = banks.summaries(session=session)

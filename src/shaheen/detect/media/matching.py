@@ -33,7 +33,7 @@ from shaheen.detect.media.index import (
     PDQIndex,
     hex_to_codes,
 )
-from shaheen.detect.media.interop import vpdq_frames
+from shaheen.knowledge.banks_interop import vpdq_frames
 from shaheen.knowledge.enums import SignalType
 from shaheen.knowledge.models import HashBank, HashBankEntry, Organisation
 

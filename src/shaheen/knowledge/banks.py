@@ -1,32 +1,38 @@
 """Hash banks: named lists of PDQ, vPDQ and MD5 hashes with their provenance.
 
-Every change to a bank is audited, and clears `media.matched_at` so that the next scan
-matches every stored media item against the banks again: a hash added today finds the
-copies collected last month (a retro-hunt).
+The banks' data access, next to their tables (`knowledge/models.py`): create, look up,
+add records, list, export. Every change is audited. Bank files in and out (TXT, CSV,
+STIX 2.1) are `banks_interop.py`.
+
+Adding entries here does not touch the media store: the retro-hunt that makes every
+stored item due for matching again belongs to detection, which owns matching state.
+Callers add through `detect.media.bank_flows` (files hashed, bank files imported),
+which starts it; a hash added today then finds the copies collected last month.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shaheen.agencies.models import Agency
+from shaheen.agencies import service as agencies
 from shaheen.audit import service as audit
-from shaheen.detect.media.hashing import MediaError, MediaHashes, hash_file, vpdq_value
-from shaheen.detect.media.interop import BankRecord, checked_value
 from shaheen.errors import BadInput, NotFound
-from shaheen.ingest.models import Media
-from shaheen.knowledge.enums import TLP, SignalType
+from shaheen.knowledge import service as knowledge
+from shaheen.knowledge.banks_interop import BankRecord, checked_value, write
+from shaheen.knowledge.enums import TLP
 from shaheen.knowledge.models import HashBank, HashBankEntry, Organisation
 from shaheen.store.base import utcnow
 
 
 def digest(value: str) -> str:
+    """The SHA-256 of a hash value: entries are unique per bank by (type, digest), since
+    a vPDQ value is too long for a unique index on every database."""
     return hashlib.sha256(value.encode()).hexdigest()
 
 
@@ -67,7 +73,7 @@ def create_bank(
         source=source,
         label=label,
         tlp=tlp,
-        organisation_id=_organisation_id(session, organisation),
+        organisation_id=knowledge.organisation_id(session=session, slug=organisation),
         owner_agency_id=_agency_id(session, agency),
         created_by=actor,
     )
@@ -94,7 +100,10 @@ def get_bank(*, session: Session, name: str) -> HashBank:
 def add_records(
     *, session: Session, bank: HashBank, records: Sequence[BankRecord], actor: str, action: str
 ) -> AddResult:
-    """Add records not already in the bank (by type and value); audit and retro-hunt."""
+    """Add records not already in the bank (by type and value), audited.
+
+    Only the bank changes: callers start the retro-hunt (`detect.media.bank_flows`).
+    """
     result = AddResult()
     existing = {
         (signal_type, value_digest)
@@ -135,42 +144,6 @@ def add_records(
         object_id=bank.id,
         details={"bank": bank.name, "added": result.added, "already_there": result.already_there},
     )
-    if result.added:
-        banks_changed(session=session)
-    return result
-
-
-def records_of(hashes: MediaHashes, tags: Iterable[str] = ()) -> list[BankRecord]:
-    """The bank records a hashed file contributes: its MD5, and its PDQ or vPDQ."""
-    tags = tuple(tags)
-    records = [BankRecord(SignalType.MD5, hashes.md5, tags, media_type=hashes.kind)]
-    if hashes.pdq is not None:
-        records.append(
-            BankRecord(SignalType.PDQ, hashes.pdq, tags, hashes.pdq_quality, hashes.kind)
-        )
-    if hashes.frames:
-        quality = round(sum(f.quality for f in hashes.frames) / len(hashes.frames))
-        records.append(
-            BankRecord(SignalType.VPDQ, vpdq_value(hashes.frames), tags, quality, hashes.kind)
-        )
-    return records
-
-
-def add_files(
-    *, session: Session, bank: HashBank, paths: Sequence[Path], actor: str, tags: Sequence[str]
-) -> AddResult:
-    """Hash each file and add its hashes; a file that cannot be hashed fails alone."""
-    records: list[BankRecord] = []
-    failed: list[str] = []
-    for path in paths:
-        try:
-            records.extend(records_of(hash_file(path), tags))
-        except MediaError as exc:
-            failed.append(str(exc))
-    result = add_records(
-        session=session, bank=bank, records=records, actor=actor, action="bank.add"
-    )
-    result.failed = failed
     return result
 
 
@@ -217,24 +190,34 @@ def summaries(*, session: Session) -> list[BankSummary]:
     ]
 
 
-def banks_changed(*, session: Session) -> None:
-    """Make every stored media item due for matching again."""
-    session.execute(update(Media).where(Media.matched_at.is_not(None)).values(matched_at=None))
-
-
-def _organisation_id(session: Session, slug: str | None) -> int | None:
-    if slug is None:
-        return None
-    found = session.scalar(select(Organisation.id).where(Organisation.slug == slug))
-    if found is None:
-        raise NotFound(f"no organisation {slug!r} in the knowledge base (`shaheen kb list`)")
-    return found
+def export_bank(
+    *, session: Session, bank: HashBank, path: Path, fmt: str | None, actor: str
+) -> int:
+    """Write the bank to `path` (TXT, CSV or STIX 2.1, by `fmt` or the name); audited, as
+    every copy of a TLP-marked list leaving the unit should be. Return how many hashes."""
+    count = write(
+        path,
+        records_in(session=session, bank=bank),
+        fmt,
+        bank_name=bank.name,
+        source=bank.source,
+        tlp=bank.tlp,
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="bank.export",
+        object_type="hash_bank",
+        object_id=bank.id,
+        details={"bank": bank.name, "file": str(path), "count": count, "tlp": bank.tlp.value},
+    )
+    return count
 
 
 def _agency_id(session: Session, code: str | None) -> int | None:
     if code is None:
         return None
-    found = session.scalar(select(Agency.id).where(Agency.code == code))
-    if found is None:
+    agency = agencies.get_by_code(session=session, code=code)
+    if agency is None:
         raise NotFound(f"no agency {code!r} (`shaheen agency list`)")
-    return found
+    return agency.id

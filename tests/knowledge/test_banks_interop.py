@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shaheen.detect.media.interop import BankFileError, BankRecord, read, write
+from shaheen.knowledge.banks_interop import BankFileError, BankRecord, read, write
 from shaheen.knowledge.enums import TLP, SignalType
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
