@@ -44,7 +44,7 @@ from shaheen.referral import service as referrals
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent
 from shaheen.review import service as review
-from shaheen.review.enums import OPEN_STATUSES
+from shaheen.review.rules import OPEN_STATUSES
 from shaheen.review.models import Case
 from shaheen.store import migrate
 from shaheen.store.engine import make_engine

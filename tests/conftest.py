@@ -19,6 +19,9 @@ from sqlalchemy import Engine, create_engine, delete, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.config import get_settings
+from shaheen.detect.classifier import TextClassifier
+from shaheen.detect.lexicon import Lexicon
+from shaheen.detect.service import bundled_lexicon, train
 from shaheen.platforms import service as platforms
 from shaheen.store import migrate
 from shaheen.store.engine import make_engine, session_factory
@@ -140,3 +143,16 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+# One bootstrap model for every test that detects (training takes a few seconds).
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    return bundled_lexicon()
+
+
+@pytest.fixture(scope="session")
+def model(lexicon: Lexicon) -> TextClassifier:
+    return train([], lexicon, source="seed corpus")  # reuses the shipped seed embeddings

@@ -16,13 +16,14 @@ from shaheen.agencies.commands import app as agency_app
 from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
 from shaheen.demo.commands import demo
-from shaheen.detect.commands import eval_, indicators_app, model_app, risk, scan
+from shaheen.detect.commands import eval_, indicators_app, model_app, risk
 from shaheen.detect.media.commands import bank_app, hash_, match, media_app
 from shaheen.errors import ReturnCode, ShaheenError
 from shaheen.evidence.commands import app as evidence_app
 from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
+from shaheen.pipeline.commands import scan, train
 from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import stats
 from shaheen.review.commands import app as review_app
@@ -43,6 +44,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(tip_app, name="tip")
 app.add_typer(audit_app, name="audit")
 app.add_typer(agency_app, name="agency")
+model_app.command()(train)  # trains on review's labels too: a pipeline command
 app.add_typer(model_app, name="model")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(bank_app, name="bank")

@@ -17,6 +17,7 @@ from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.models import Indicator, Signal
 from shaheen.errors import ConfigError
 from shaheen.ingest.models import Account, Post
+from shaheen.pipeline import flows as pipeline
 from shaheen.platforms.service import get_by_code
 
 TEXTS = [
@@ -63,9 +64,8 @@ def test_a_scan_on_ray_stores_the_same_as_a_local_scan(
             session.query(Signal).delete()
             session.query(Indicator).delete()
             session.query(Post).update({Post.scanned_at: None})
-        Scanner(
-            lexicon=lexicon, model=model, agency_id=agency_id, engine=engine, batch_size=3
-        ).scan(sessions)
+        scanner = Scanner(lexicon=lexicon, model=model, engine=engine, batch_size=3)
+        pipeline.scan(sessions, scanner, agency_id=agency_id, threshold=0.6, actor="test")
         with sessions() as session:
             signals = session.execute(
                 select(Signal.post_id, Signal.detector, Signal.label, Signal.score)

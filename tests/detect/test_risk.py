@@ -47,15 +47,3 @@ def test_profile_terms_add_evidence() -> None:
 def test_no_evidence_no_risk() -> None:
     risk = assess(AccountEvidence(8))
     assert risk.score == 0.0 and risk.organisations == [] and risk.explanation["reasons"] == []
-
-
-def test_priority_weighs_risk_reach_and_recency() -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from shaheen.detect.flows import case_priority
-
-    now = datetime(2026, 11, 23, tzinfo=UTC)
-    assert case_priority(0.9, 10_000) > case_priority(0.9, 100) > case_priority(0.5, 100)
-    today = case_priority(0.9, 10_000, now, now)
-    month = case_priority(0.9, 10_000, now - timedelta(days=30), now)
-    assert today == case_priority(0.9, 10_000) and 0.5 < month / today < 0.6

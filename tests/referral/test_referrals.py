@@ -14,7 +14,7 @@ from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
 from shaheen.review import service as review
 from shaheen.review.enums import Verdict
-from shaheen.review.policy import Proposed
+from shaheen.review.rules import Proposed
 from tests.review.conftest import Desk
 
 S = ReferralStatus
@@ -164,5 +164,8 @@ def test_the_board_counts_a_platform_s_referrals(desk: Desk) -> None:
     referred(desk, platform="tiktok")
     move(desk, first, S.SENT)
     with desk.sessions() as session:
-        assert service.board(session=session, platform_code="x") == {"sent": 1, "draft": 1}
+        assert service.board(session=session, platform_code="x").by_status == {
+            "sent": 1,
+            "draft": 1,
+        }
     assert second

@@ -10,7 +10,7 @@ from shaheen.errors import IllegalTransition, SafeguardViolation
 from shaheen.review import service
 from shaheen.review.enums import CaseStatus, Verdict
 from shaheen.review.models import Case, Decision
-from shaheen.review.policy import Proposed, ReviewPolicy
+from shaheen.review.rules import Proposed, ReviewPolicy
 from shaheen.review.service import QueueFilter
 from tests.review.conftest import Desk
 
@@ -93,7 +93,7 @@ def test_high_impact_accounts_need_a_second_different_reviewer(
     assert second.status is CaseStatus.REFERRED
     with desk.sessions() as session:
         decisions = service.decisions_of(session=session, case_id=case_id)
-    assert [(d["reviewer"], d["second_review"]) for d in decisions] == [
+    assert [(d.reviewer, d.second_review) for d in decisions] == [
         ("rev1", False),
         ("rev2", True),
     ]
@@ -164,16 +164,21 @@ def test_the_queue_is_prioritised_and_filtered(desk: Desk) -> None:
             case.priority, case.language = priority, "ur" if case_id == other else "en"
     with desk.sessions() as session:
         page = service.queue(session=session, agency_id=desk.agency_id)
-        assert [r.case_id for r in page] == [high, other, low]
+        assert [r.case_id for r in page.rows] == [high, other, low]
+        assert page.next_offset is None
+        first = service.queue(session=session, agency_id=desk.agency_id, limit=2)
+        assert [r.case_id for r in first.rows] == [high, other] and first.next_offset == 2
+        rest = service.queue(session=session, agency_id=desk.agency_id, limit=2, offset=2)
+        assert [r.case_id for r in rest.rows] == [low] and rest.next_offset is None
         tiktok = service.queue(
             session=session, agency_id=desk.agency_id, where=QueueFilter(platform="tiktok")
         )
-        assert [r.case_id for r in tiktok] == [other]
+        assert [r.case_id for r in tiktok.rows] == [other]
         urdu = service.queue(
             session=session, agency_id=desk.agency_id, where=QueueFilter(language="ur")
         )
-        assert [r.case_id for r in urdu] == [other]
-        assert service.queue(session=session, agency_id=desk.agency_id + 1) == []
+        assert [r.case_id for r in urdu.rows] == [other]
+        assert service.queue(session=session, agency_id=desk.agency_id + 1).rows == []
 
 
 def test_supervisors_assign(desk: Desk) -> None:
@@ -184,8 +189,8 @@ def test_supervisors_assign(desk: Desk) -> None:
         service.assign(desk.sessions, case_id=case_id, username="boss", to="analyst")
     service.assign(desk.sessions, case_id=case_id, username="boss", to="rev2")
     with desk.sessions() as session:
-        rows = service.queue(session=session, agency_id=desk.agency_id)
-    assert [r.assignee for r in rows] == ["rev2"]
+        page = service.queue(session=session, agency_id=desk.agency_id)
+    assert [r.assignee for r in page.rows] == ["rev2"]
 
 
 def test_precision_figures_count_final_verdicts(desk: Desk) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.models import Agency, User
+from shaheen.errors import NotFound
 
 
 def get_by_code(*, session: Session, code: str) -> Agency | None:
@@ -14,9 +15,20 @@ def get_by_code(*, session: Session, code: str) -> Agency | None:
     return session.scalar(select(Agency).where(Agency.code == code))
 
 
+def require_by_code(*, session: Session, code: str) -> Agency:
+    """The agency with `code`; `NotFound`, with the command that adds one, if missing."""
+    agency = get_by_code(session=session, code=code)
+    if agency is None:
+        raise NotFound(
+            f"agency {code!r} does not exist; add it with `shaheen agency add {code} NAME` "
+            "(`shaheen agency list` shows the agencies)"
+        )
+    return agency
+
+
 def ensure_agency(*, session: Session, code: str, name: str, kind: AgencyKind) -> Agency:
     """The agency with `code`, created if missing."""
-    agency = session.scalar(select(Agency).where(Agency.code == code))
+    agency = get_by_code(session=session, code=code)
     if agency is None:
         agency = Agency(code=code, name=name, kind=kind)
         session.add(agency)

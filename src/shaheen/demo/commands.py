@@ -52,7 +52,7 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
             f"media: {scan.media.hashed:,} images and videos hashed, matched against the "
             f"demo hash bank: {scan.media.signals:,} matches"
         )
-    console.print(risk_table(database, limit=8, title="Highest-risk accounts, with reasons"))
+    console.print(risk_table(summary.risk, title="Highest-risk accounts, with reasons"))
     follow_up = summary.workflow
     console.print(
         f"review: {follow_up.referred} cases referred ({follow_up.second_reviews} after a "

@@ -18,15 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
+from shaheen.config import get_settings
 from shaheen.demo import workflow
 from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
 from shaheen.demo.generator import DemoDataset, generate
 from shaheen.demo.media import organisation_poster
 from shaheen.detect import service as detection
-from shaheen.detect.flows import MediaStage, Scanner, ScanResult
 from shaheen.detect.media import bank_flows
-from shaheen.detect.media.detector import HashMatchDetector
-from shaheen.detect.media.matching import Matcher
+from shaheen.detect.schemas import RiskRow
 from shaheen.evidence import service as evidence
 from shaheen.evidence.service import Signer
 from shaheen.ingest.connectors.base import ConnectorOptions
@@ -35,6 +34,8 @@ from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import banks
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import HashBank
+from shaheen.pipeline import flows as pipeline
+from shaheen.pipeline.schemas import ScanResult
 from shaheen.platforms import service as platforms
 from shaheen.reports import service as reports
 from shaheen.reports.schemas import Stats
@@ -70,6 +71,7 @@ class DemoSummary:
     exports: list[Path]
     runs: list[RunResult]
     scan: ScanResult
+    risk: list[RiskRow]  # the riskiest accounts after the scan
     labels: dict[str, int]
     stats: Stats
     workflow: workflow.WorkflowSummary
@@ -105,10 +107,11 @@ def run(
     with session_scope(sessions) as session:
         _demo_bank(session, dataset, workdir / "bank", actor)
     signer = Signer(workdir / "keys")
-    scan = _scan(sessions, workdir, signer)
+    scan = _scan(sessions, workdir, signer, actor)
     follow_up = workflow.run(sessions, dataset, signer, workdir / "outbox")
     with session_scope(sessions) as session:
         figures = reports.collect(session=session)
+        riskiest = detection.risk_rows(session=session, limit=8)
         chain = evidence.verify(session=session, keys=evidence.public_keys(workdir / "keys"))
     return DemoSummary(
         kb_version=kb.version,
@@ -116,6 +119,7 @@ def run(
         exports=exports,
         runs=runs,
         scan=scan,
+        risk=riskiest,
         labels=dict(Counter(post.label.value for post in dataset.posts)),
         stats=figures,
         workflow=follow_up,
@@ -143,22 +147,31 @@ def _demo_bank(session: Session, dataset: DemoDataset, folder: Path, actor: str)
     bank_flows.add_files(session=session, bank=bank, paths=paths, actor=actor, tags=["demo"])
 
 
-def _scan(sessions: sessionmaker[Session], workdir: Path, signer: Signer) -> ScanResult:
+def _scan(sessions: sessionmaker[Session], workdir: Path, signer: Signer, actor: str) -> ScanResult:
     """Detection over the imported posts and media, on behalf of the demo's lead agency."""
     with session_scope(sessions) as session:
-        lexicon = detection.load_lexicon(session=session)
         agency = agencies.ensure_agency(
             session=session, code="CTA", name="", kind=AgencyKind.COUNTER_TERRORISM
         )
         agency_id = agency.id
-    model = detection.active_model(workdir / "models", lexicon)
-    with sessions() as matcher_session:
-        matcher = Matcher.load(matcher_session, workdir / "index")
-        media = MediaStage(MediaStore(workdir / "media"), HashMatchDetector(matcher))
-        scanner = Scanner(
-            lexicon=lexicon, model=model, agency_id=agency_id, media=media, signer=signer
+    settings = get_settings()
+    setup = pipeline.ScanSetup(
+        model_dir=workdir / "models",
+        media_dir=workdir / "media",
+        index_dir=workdir / "index",
+        keys_dir=signer.folder,
+        match_threshold=settings.match_threshold,
+        cascade_threshold=settings.cascade_threshold,
+    )
+    with pipeline.build_scanner(sessions, setup) as scanner:
+        return pipeline.scan(
+            sessions,
+            scanner,
+            agency_id=agency_id,
+            threshold=settings.risk_threshold,
+            actor=actor,
+            signer=signer,
         )
-        return scanner.scan(sessions)
 
 
 def _seed_people(session: Session) -> None:

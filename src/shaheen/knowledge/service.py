@@ -302,3 +302,8 @@ def organisation_id(*, session: Session, slug: str | None) -> int | None:
     if found is None:
         raise NotFound(f"no organisation {slug!r} in the knowledge base (`shaheen kb list`)")
     return found
+
+
+def organisation_ids(*, session: Session) -> dict[str, int]:
+    """Every organisation's id by slug (active or not: old signals still name them)."""
+    return {slug: oid for slug, oid in session.execute(select(Organisation.slug, Organisation.id))}

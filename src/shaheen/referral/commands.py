@@ -179,9 +179,9 @@ def board(platform: str) -> None:
     from shaheen.referral import service
 
     with session_scope(open_database().sessions) as session:
-        counts = service.board(session=session, platform_code=platform)
-    table = Table("status", "referrals")
-    for status, count in sorted(counts.items()):
+        found = service.board(session=session, platform_code=platform)
+    table = Table("status", "referrals", title=f"{found.platform}: {found.total:,} referrals")
+    for status, count in sorted(found.by_status.items()):
         table.add_row(status, f"{count:,}")
     console.print(table)
 

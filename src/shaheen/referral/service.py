@@ -12,19 +12,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.audit import service as audit
-from shaheen.detect.models import Signal
+from shaheen.detect import service as detection
 from shaheen.errors import NotFound, SafeguardViolation
 from shaheen.evidence import service as evidence
-from shaheen.ingest.models import Account, Post
+from shaheen.ingest.models import Account
 from shaheen.platforms.models import Platform
 from shaheen.referral import workflow
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
+from shaheen.referral.schemas import Board
 from shaheen.review import service as review
 from shaheen.review.enums import ReferReason
 from shaheen.store.base import utcnow
-
-FLAGGED = 0.5  # a post the classifier scored at least this is named in the referral
 
 
 def get_referral(*, session: Session, referral_id: int) -> Referral:
@@ -86,9 +85,11 @@ def create_from_case(
                 url=account.url or f"{account.handle or account.platform_account_id}",
             )
         )
-        for post_id, url in _flagged_posts(session, account.id):
+        for post in detection.flagged_posts(session=session, account_id=account.id):
             session.add(
-                ReferralItem(referral_id=referral.id, post_id=post_id, url=url or str(post_id))
+                ReferralItem(
+                    referral_id=referral.id, post_id=post.post_id, url=post.url or str(post.post_id)
+                )
             )
         _event(session, referral, None, ReferralStatus.DRAFT, EventSource.MANUAL, user.id)
         if signer is not None:  # what was online when the unit decided to refer
@@ -110,21 +111,6 @@ def create_from_case(
             details={"case": case.id, "legal_basis": decision.legal_basis},
         )
         return referral.id
-
-
-def _flagged_posts(session: Session, account_id: int) -> list[tuple[int, str | None]]:
-    rows = session.execute(
-        select(Post.id, Post.url)
-        .join(Signal, Signal.post_id == Post.id)
-        .where(
-            Post.account_id == account_id,
-            Signal.detector.in_(("classifier", "hash_match")),
-            Signal.score >= FLAGGED,
-        )
-        .distinct()
-        .order_by(Post.id)
-    )
-    return [(post_id, url) for post_id, url in rows]
 
 
 def record_status(
@@ -297,7 +283,7 @@ def supervisor_list(*, session: Session, agency_id: int | None = None) -> list[R
     return list(session.scalars(statement.order_by(Referral.escalated_at)))
 
 
-def board(*, session: Session, platform_code: str, agency_id: int | None = None) -> dict[str, int]:
+def board(*, session: Session, platform_code: str, agency_id: int | None = None) -> Board:
     """A platform's referrals counted by status (the liaison officer's board)."""
     statement = (
         select(Referral.status, func.count())
@@ -308,4 +294,4 @@ def board(*, session: Session, platform_code: str, agency_id: int | None = None)
     if agency_id is not None:
         statement = statement.where(Referral.agency_id == agency_id)
     counts = Counter({status.value: count for status, count in session.execute(statement)})
-    return dict(counts)
+    return Board(platform=platform_code, by_status=dict(counts))

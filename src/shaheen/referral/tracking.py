@@ -36,7 +36,6 @@ from shaheen.referral.channels import (
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralItem
 from shaheen.review import service as review
-from shaheen.review.policy import legal_bases
 from shaheen.store.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ def facts_of(session: Session, referral: Referral) -> ReferralFacts:
         .where(ReferralItem.referral_id == referral.id)
         .order_by(ReferralItem.id)
     ).all()
-    basis = legal_bases().get(referral.legal_basis)
+    basis = review.legal_bases_in_force().get(referral.legal_basis)
     latest = session.scalars(
         select(EvidenceRecord)
         .where(EvidenceRecord.case_id == referral.case_id)

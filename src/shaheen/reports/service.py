@@ -14,15 +14,9 @@ from shaheen.platforms.models import Platform
 from shaheen.referral.enums import ReferralStatus
 from shaheen.referral.models import Referral
 from shaheen.reports.schemas import PlatformStats, Stats
-from shaheen.review.enums import CaseStatus
 from shaheen.review.models import Case
+from shaheen.review.rules import OPEN_STATUSES
 
-OPEN_CASE_STATUSES = (
-    CaseStatus.OPEN,
-    CaseStatus.IN_REVIEW,
-    CaseStatus.AWAITING_SECOND_REVIEW,
-    CaseStatus.ESCALATED,
-)
 UNKNOWN_PLATFORM = "unknown"
 
 
@@ -52,7 +46,7 @@ def collect(*, session: Session) -> Stats:
         select(Account.platform_id, func.count())
         .select_from(Case)
         .join(Account, Account.id == Case.account_id)
-        .where(Case.status.in_(OPEN_CASE_STATUSES))
+        .where(Case.status.in_(OPEN_STATUSES))
         .group_by(Account.platform_id),
     )
     errors = _by_platform(

@@ -7,11 +7,9 @@ import json
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from shaheen.agencies.models import Agency
+from shaheen.agencies import service as agencies
 from shaheen.config import get_settings
-from shaheen.errors import NotFound
 from shaheen.review.enums import CaseStatus, Verdict
 from shaheen.runtime import open_database
 from shaheen.store.engine import session_scope
@@ -35,22 +33,20 @@ def queue_(
 
     code = agency or get_settings().default_agency
     with session_scope(open_database().sessions) as session:
-        agency_id = session.scalar(select(Agency.id).where(Agency.code == code))
-        if agency_id is None:
-            raise NotFound(f"no agency {code!r}")
-        rows = service.queue(
+        agency_id = agencies.require_by_code(session=session, code=code).id
+        page = service.queue(
             session=session,
             agency_id=agency_id,
             where=service.QueueFilter(platform, organisation, language, status),
             limit=limit,
         )
     if as_json:
-        typer.echo(json.dumps([{**r.__dict__, "opened_at": r.opened_at.isoformat()} for r in rows]))
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in page.rows]))
         return
     table = Table(
         "case", "priority", "risk", "reach", "platform", "handle", "org", "lang", "status"
     )
-    for r in rows:
+    for r in page.rows:
         table.add_row(
             str(r.case_id),
             f"{r.priority:.2f}",
@@ -122,17 +118,15 @@ def decide(
     """Decide a case. Refusals (a missing legal basis, a second review by the same
     person, …) change nothing and are written to the audit log."""
     from shaheen.review import service
-    from shaheen.review.policy import Proposed, policy_from
+    from shaheen.review.rules import Proposed
 
-    settings = get_settings()
-    policy = policy_from(settings.reach_threshold, settings.protected_list, settings.legal_bases)
     outcome = service.decide(
         open_database().sessions,
         case_id=case,
         username=user,
         proposed=Proposed(verdict, reason, organisation, legal_basis),
         note=note,
-        policy=policy,
+        policy=service.policy_in_force(),
     )
     extra = (
         f" (second review needed: {'; '.join(outcome.second_review_reasons)})"
@@ -144,47 +138,19 @@ def decide(
 
 @app.command()
 def show(case: int) -> None:
-    """A case: the account, its risk reasons and the decisions taken."""
-    from shaheen.detect.models import Signal
-    from shaheen.ingest.models import Account, Post
+    """A case: the account, its posts, the signals with their evidence, the risk reasons
+    and the decisions taken (JSON)."""
     from shaheen.review import service
 
     with session_scope(open_database().sessions) as session:
-        found = service.get_case(session=session, case_id=case)
-        account = session.get(Account, found.account_id)
-        assert account is not None
-        posts = session.scalars(
-            select(Post).where(Post.account_id == account.id).order_by(Post.id).limit(50)
-        ).all()
-        signals = session.execute(
-            select(Signal.post_id, Signal.detector, Signal.label, Signal.score, Signal.evidence)
-            .where(Signal.account_id == account.id)
-            .order_by(Signal.id)
-        ).all()
-        document = {
-            "case": found.id,
-            "status": found.status.value,
-            "risk": found.risk_score,
-            "reach": found.reach,
-            "account": {"handle": account.handle, "url": account.url, "bio": account.bio},
-            "explanation": account.risk_explanation,
-            "posts": [
-                {"id": p.id, "url": p.url, "posted_at": p.posted_at, "text": p.text} for p in posts
-            ],
-            "signals": [
-                {"post": pid, "detector": d, "label": lbl, "score": sc, "evidence": ev}
-                for pid, d, lbl, sc, ev in signals
-            ],
-            "decisions": service.decisions_of(session=session, case_id=case),
-        }
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        view = service.case_view(session=session, case_id=case)
+    typer.echo(json.dumps(view.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
 @app.command("legal-bases")
 def legal_bases_() -> None:
     """The legal provisions a referral may cite."""
-    from shaheen.review.policy import legal_bases
+    from shaheen.review import service
 
-    path = get_settings().legal_bases
-    for basis in (legal_bases(path) if path else legal_bases()).values():
-        console.print(f"{basis.code:<16} {basis.title}")
+    for basis in service.legal_bases_in_force().values():
+        console.print(f"{basis.code:<16} {basis.title}", markup=False)

@@ -70,12 +70,3 @@ REASONS: dict[Verdict, frozenset[str]] = {
     Verdict.ESCALATE: frozenset(EscalateReason),
     Verdict.NEEDS_TRANSLATION: frozenset({"ps", "ur", "bal", "sd", "ar", "fa", "other"}),
 }
-
-#: Statuses of a case still in the queue (a scan updates these instead of opening another).
-OPEN_STATUSES = (
-    CaseStatus.OPEN,
-    CaseStatus.IN_REVIEW,
-    CaseStatus.AWAITING_SECOND_REVIEW,
-    CaseStatus.ESCALATED,
-    CaseStatus.NEEDS_TRANSLATION,
-)

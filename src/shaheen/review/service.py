@@ -1,4 +1,10 @@
-"""The review queue and decisions on cases, with the safeguards of `policy.py` applied.
+"""Cases: intake from detection, the review queue, and decisions, with the rules of
+`rules.py` (statuses, safeguards, priority) applied.
+
+Intake: after a scan assesses accounts, `intake` opens a case in the scanning agency
+for each account at or over the threshold that has no open case there yet, and keeps the
+score, priority, language and organisation of open cases up to date; every case opened
+is in the audit log.
 
 The queue is one agency's open cases, highest priority first (the scan sets priority
 to risk × order of magnitude of reach), then the most recently opened. A reviewer claims
@@ -17,55 +23,123 @@ Every decision, and every refused attempt, is in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies.enums import Role
-from shaheen.agencies.models import User
+from shaheen.agencies.models import Agency, User
 from shaheen.audit import service as audit
+from shaheen.config import get_settings
+from shaheen.detect import service as detection
+from shaheen.detect.models import Signal
+from shaheen.detect.schemas import AccountAssessment
 from shaheen.errors import IllegalTransition, NotFound, SafeguardViolation
-from shaheen.ingest.models import Account
+from shaheen.ingest.models import Account, Post
+from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import Organisation
 from shaheen.platforms.models import Platform
-from shaheen.review.enums import OPEN_STATUSES, CaseStatus, Verdict
+from shaheen.review.enums import ABOUT_NOT_FOR, CaseStatus, Verdict
 from shaheen.review.models import Case, Decision
-from shaheen.review.policy import (
+from shaheen.review.rules import (
+    DECIDABLE,
+    OPEN_STATUSES,
+    LegalBasis,
     Proposed,
     ReviewPolicy,
     Subject,
+    case_priority,
     check_decision,
     check_second_reviewer,
+    check_transition,
+    legal_bases,
+    policy_from,
+    status_after,
     why_second_review,
+)
+from shaheen.review.schemas import (
+    AccountView,
+    CaseView,
+    DecisionView,
+    IntakeResult,
+    LabelledPost,
+    PostView,
+    QueuePage,
+    QueueRow,
+    ReviewFigures,
+    SignalView,
 )
 from shaheen.store.base import utcnow
 
 DECIDERS = (Role.REVIEWER, Role.SUPERVISOR)
-_DECIDABLE = {
-    CaseStatus.OPEN,
-    CaseStatus.IN_REVIEW,
-    CaseStatus.ESCALATED,
-    CaseStatus.NEEDS_TRANSLATION,
-    CaseStatus.AWAITING_SECOND_REVIEW,
-}
+CASE_POSTS_SHOWN = 50
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    case_id: int
-    status: str
-    priority: float
-    risk_score: float
-    reach: int
-    platform: str
-    handle: str | None
-    organisation: str | None
-    language: str | None
-    assignee: str | None
-    opened_at: datetime
+# -- intake -----------------------------------------------------------------------------
+
+
+def intake(
+    *,
+    session: Session,
+    agency_id: int,
+    assessments: Iterable[AccountAssessment],
+    threshold: float,
+    actor: str,
+) -> IntakeResult:
+    """Open a case for each assessed account at or over `threshold` without an open case
+    in the agency; bring the open cases' score, priority, language and organisation up
+    to date. Each case opened is audited as `case.open`."""
+    by_account = {a.account_id: a for a in assessments}
+    open_cases = {
+        case.account_id: case
+        for case in session.scalars(
+            select(Case).where(
+                Case.account_id.in_(list(by_account)),
+                Case.agency_id == agency_id,
+                Case.status.in_(OPEN_STATUSES),
+            )
+        )
+    }
+    result = IntakeResult()
+    opened: list[Case] = []
+    for account_id, assessment in by_account.items():
+        case = open_cases.get(account_id)
+        if case is None and assessment.score < threshold:
+            continue
+        if case is None:
+            case = Case(agency_id=agency_id, account_id=account_id)
+            session.add(case)
+            opened.append(case)
+        else:
+            result.updated += 1
+        _refresh(case, assessment)
+    session.flush()
+    for case in opened:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="case.open",
+            object_type="case",
+            object_id=case.id,
+            agency_id=agency_id,
+            details={"account": case.account_id, "risk": case.risk_score, "threshold": threshold},
+        )
+        result.opened[case.id] = case.account_id
+    return result
+
+
+def _refresh(case: Case, assessment: AccountAssessment) -> None:
+    case.risk_score, case.reach = assessment.score, assessment.reach
+    case.priority = case_priority(assessment.score, assessment.reach, assessment.last_post)
+    case.language = assessment.language
+    if assessment.organisation_id is not None and case.organisation_id is None:
+        case.organisation_id = assessment.organisation_id
+
+
+# -- the queue --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -83,7 +157,7 @@ def queue(
     where: QueueFilter | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> list[QueueRow]:
+) -> QueuePage:
     """One page of the agency's open cases, highest priority first."""
     where = where or QueueFilter()
     statement = (
@@ -106,7 +180,7 @@ def queue(
         .outerjoin(User, User.id == Case.assignee_id)
         .where(Case.agency_id == agency_id)
         .order_by(Case.priority.desc(), Case.opened_at.desc(), Case.id.desc())
-        .limit(limit)
+        .limit(limit + 1)  # one more than shown tells whether a next page exists
         .offset(offset)
     )
     statuses = [where.status] if where.status else list(OPEN_STATUSES)
@@ -117,7 +191,10 @@ def queue(
         statement = statement.where(Organisation.slug == where.organisation)
     if where.language:
         statement = statement.where(Case.language == where.language)
-    return [QueueRow(*row) for row in session.execute(statement)]
+    fields = list(QueueRow.model_fields)
+    rows = [QueueRow(**dict(zip(fields, row, strict=True))) for row in session.execute(statement)]
+    more = len(rows) > limit
+    return QueuePage(rows=rows[:limit], offset=offset, next_offset=offset + limit if more else None)
 
 
 def get_case(*, session: Session, case_id: int) -> Case:
@@ -157,7 +234,7 @@ def claim(sessions: sessionmaker[Session], *, case_id: int, username: str) -> No
             raise SafeguardViolation(f"case {case_id} is claimed by someone else")
         case.assignee_id = user.id
         if case.status is CaseStatus.OPEN:
-            case.status = CaseStatus.IN_REVIEW
+            _move(case, CaseStatus.IN_REVIEW)
         audit.record(
             session=session,
             actor=username,
@@ -235,7 +312,7 @@ def decide(
         user = get_user(session=session, username=username)
         case = get_case(session=session, case_id=case_id)
         _check_reviewer(user, case)
-        if case.status not in _DECIDABLE:
+        if case.status not in DECIDABLE:
             raise IllegalTransition(f"case {case_id} is {case.status.value}: nothing to decide")
         organisations = set(session.scalars(select(Organisation.slug)))
         check_decision(proposed, policy, organisations)
@@ -255,12 +332,12 @@ def decide(
             verdict=proposed.verdict,
             reason_code=proposed.reason_code,
             legal_basis=proposed.legal_basis,
-            organisation_id=_organisation_id(session, proposed.organisation),
+            organisation_id=knowledge.organisation_id(session=session, slug=proposed.organisation),
             is_second_review=is_second,
             note=note,
         )
         session.add(decision)
-        case.status = _next_status(proposed.verdict, bool(reasons), is_second)
+        _move(case, status_after(proposed.verdict, high_impact=bool(reasons), is_second=is_second))
         case.assignee_id = None if case.status is not CaseStatus.IN_REVIEW else user.id
         if case.status in (CaseStatus.DISMISSED, CaseStatus.REFERRED):
             case.closed_at = utcnow() if case.status is CaseStatus.DISMISSED else None
@@ -280,16 +357,10 @@ def decide(
         return Outcome(decision.id, case.status, reasons)
 
 
-def _next_status(verdict: Verdict, high_impact: bool, is_second: bool) -> CaseStatus:
-    if verdict is Verdict.REFER:
-        if high_impact and not is_second:
-            return CaseStatus.AWAITING_SECOND_REVIEW
-        return CaseStatus.REFERRED
-    return {
-        Verdict.DISMISS: CaseStatus.DISMISSED,
-        Verdict.ESCALATE: CaseStatus.ESCALATED,
-        Verdict.NEEDS_TRANSLATION: CaseStatus.NEEDS_TRANSLATION,
-    }[verdict]
+def _move(case: Case, target: CaseStatus) -> None:
+    """The one place a case changes status: by the rules' table, or not at all."""
+    check_transition(case.status, target)
+    case.status = target
 
 
 def latest_referral_decision(*, session: Session, case_id: int) -> Decision | None:
@@ -309,12 +380,6 @@ def _first_referral_decision(session: Session, case_id: int) -> Decision:
     return first
 
 
-def _organisation_id(session: Session, slug: str | None) -> int | None:
-    if slug is None:
-        return None
-    return session.scalar(select(Organisation.id).where(Organisation.slug == slug))
-
-
 def referral_decision(*, session: Session, case_id: int) -> Decision:
     """The decision a referral rests on: the case's latest refer decision, confirmed by
     a second reviewer where one was needed. Raises if the case was not referred."""
@@ -325,43 +390,6 @@ def referral_decision(*, session: Session, case_id: int) -> Decision:
             "can become a referral"
         )
     return _first_referral_decision(session, case_id)
-
-
-def decisions_of(*, session: Session, case_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Decision, User.username)
-        .join(User, User.id == Decision.reviewer_id)
-        .where(Decision.case_id == case_id)
-        .order_by(Decision.decided_at, Decision.id)
-    )
-    return [
-        {
-            "verdict": d.verdict.value,
-            "reason": d.reason_code,
-            "legal_basis": d.legal_basis,
-            "reviewer": name,
-            "second_review": d.is_second_review,
-            "decided_at": d.decided_at.isoformat(),
-            "note": d.note,
-        }
-        for d, name in rows
-    ]
-
-
-@dataclass(frozen=True)
-class ReviewFigures:
-    """What reviewers made of the cases detection opened: the system's precision."""
-
-    decided: int
-    referred: int
-    dismissed_by_reason: dict[str, int]
-
-    @property
-    def precision(self) -> float | None:
-        """Referred ÷ (referred + dismissed): how often a case was worth opening."""
-        dismissed = sum(self.dismissed_by_reason.values())
-        total = self.referred + dismissed
-        return self.referred / total if total else None
 
 
 def figures(*, session: Session, agency_id: int | None = None) -> ReviewFigures:
@@ -383,4 +411,145 @@ def figures(*, session: Session, agency_id: int | None = None) -> ReviewFigures:
             referred += 1
         elif verdict is Verdict.DISMISS:
             dismissed[reason] = dismissed.get(reason, 0) + 1
-    return ReviewFigures(len(latest), referred, dismissed)
+    return ReviewFigures(decided=len(latest), referred=referred, dismissed_by_reason=dismissed)
+
+
+# -- the case view ----------------------------------------------------------------------
+
+
+def case_view(*, session: Session, case_id: int) -> CaseView:
+    """The account, its posts, the signals with their evidence, the risk explanation and
+    the decisions taken: what a reviewer reads before deciding."""
+    case = get_case(session=session, case_id=case_id)
+    account = session.get(Account, case.account_id)
+    assert account is not None  # a foreign key
+    platform = session.get(Platform, account.platform_id)
+    agency = session.get(Agency, case.agency_id)
+    organisation = session.get(Organisation, case.organisation_id) if case.organisation_id else None
+    assignee = session.get(User, case.assignee_id) if case.assignee_id else None
+    posts = session.scalars(
+        select(Post).where(Post.account_id == account.id).order_by(Post.id).limit(CASE_POSTS_SHOWN)
+    )
+    return CaseView(
+        case=case.id,
+        agency=agency.code if agency else "",
+        status=case.status.value,
+        risk=case.risk_score,
+        reach=case.reach,
+        priority=case.priority,
+        organisation=organisation.slug if organisation else None,
+        language=case.language,
+        assignee=assignee.username if assignee else None,
+        opened_at=case.opened_at,
+        account=AccountView(
+            id=account.id,
+            platform=platform.code if platform else "",
+            platform_account_id=account.platform_account_id,
+            handle=account.handle,
+            display_name=account.display_name,
+            url=account.url,
+            bio=account.bio,
+            followers=account.followers,
+            verified=account.verified,
+        ),
+        explanation=account.risk_explanation,
+        posts=[
+            PostView(id=p.id, url=p.url, posted_at=p.posted_at, language=p.language, text=p.text)
+            for p in posts
+        ],
+        signals=_signals_of(session, account.id),
+        decisions=decisions_of(session=session, case_id=case.id),
+    )
+
+
+def _signals_of(session: Session, account_id: int) -> list[SignalView]:
+    rows = session.execute(
+        select(
+            Signal.post_id,
+            Signal.media_id,
+            Signal.detector,
+            Signal.label,
+            Signal.score,
+            Organisation.slug,
+            Signal.evidence,
+        )
+        .outerjoin(Organisation, Organisation.id == Signal.organisation_id)
+        .where(Signal.account_id == account_id)
+        .order_by(Signal.id)
+    )
+    fields = list(SignalView.model_fields)
+    return [SignalView(**dict(zip(fields, row, strict=True))) for row in rows]
+
+
+def decisions_of(*, session: Session, case_id: int) -> list[DecisionView]:
+    """The case's decisions, oldest first."""
+    rows = session.execute(
+        select(Decision, User.username, Organisation.slug)
+        .join(User, User.id == Decision.reviewer_id)
+        .outerjoin(Organisation, Organisation.id == Decision.organisation_id)
+        .where(Decision.case_id == case_id)
+        .order_by(Decision.decided_at, Decision.id)
+    )
+    return [
+        DecisionView(
+            verdict=d.verdict.value,
+            reason=d.reason_code,
+            legal_basis=d.legal_basis,
+            organisation=slug,
+            reviewer=name,
+            second_review=d.is_second_review,
+            decided_at=d.decided_at,
+            note=d.note,
+        )
+        for d, name, slug in rows
+    ]
+
+
+# -- what decisions teach ---------------------------------------------------------------
+
+
+def training_labels(*, session: Session) -> list[LabelledPost]:
+    """Labelled posts from reviewers' latest decision on each case.
+
+    A decision is about an account, so it labels the posts that led to it: a referral
+    labels the account's flagged posts as propaganda; a dismissal because the account
+    reports on, condemns, counters or studies a group labels its posts that name one as
+    news_or_counter; any other dismissal labels the flagged posts as other (they were
+    false positives, the most useful negatives there are). Escalations and requests for
+    translation teach nothing yet.
+    """
+    latest: dict[int, Decision] = {}
+    for decision in session.scalars(select(Decision).order_by(Decision.decided_at, Decision.id)):
+        latest[decision.case_id] = decision
+    labelled: list[LabelledPost] = []
+    for case_id, decision in latest.items():
+        case = session.get(Case, case_id)
+        if case is None or decision.verdict not in (Verdict.REFER, Verdict.DISMISS):
+            continue
+        if decision.verdict is Verdict.REFER:
+            posts = detection.flagged_posts(session=session, account_id=case.account_id)
+            label = "propaganda"
+        elif decision.reason_code in ABOUT_NOT_FOR:
+            posts = detection.naming_posts(session=session, account_id=case.account_id)
+            label = "news_or_counter"
+        else:
+            posts = detection.flagged_posts(session=session, account_id=case.account_id)
+            label = "other"
+        labelled.extend(LabelledPost(text=p.text, label=label, language=p.language) for p in posts)
+    return labelled
+
+
+# -- the unit's configuration -----------------------------------------------------------
+
+
+def legal_bases_in_force(path: Path | None = None) -> dict[str, LegalBasis]:
+    """The provisions a referral may cite: the unit's own list where one is configured
+    (`SHAHEEN_LEGAL_BASES`), else the shipped one."""
+    path = path or get_settings().legal_bases
+    return legal_bases(path) if path else legal_bases()
+
+
+def policy_in_force() -> ReviewPolicy:
+    """The safeguards as the unit configured them (see `Settings`)."""
+    settings = get_settings()
+    return policy_from(settings.reach_threshold, settings.protected_list, settings.legal_bases)

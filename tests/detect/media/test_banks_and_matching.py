@@ -27,6 +27,7 @@ from shaheen.ingest.sources import FileSource
 from shaheen.knowledge import banks, banks_interop
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import HashBankEntry
+from shaheen.pipeline import flows as pipeline
 from shaheen.platforms.service import get_by_code
 from tests.detect.media.conftest import MediaFiles
 
@@ -207,12 +208,9 @@ def test_the_scan_hashes_matches_and_raises_the_account_s_risk(
     with sessions() as matcher_session:
         matcher = Matcher.load(matcher_session, tmp_path / "index")
         scanner = Scanner(
-            lexicon=lexicon,
-            model=model,
-            agency_id=agency_id,
-            media=MediaStage(store, HashMatchDetector(matcher)),
+            lexicon=lexicon, model=model, media=MediaStage(store, HashMatchDetector(matcher))
         )
-        result = scanner.scan(sessions)
+        result = pipeline.scan(sessions, scanner, agency_id=agency_id, threshold=0.6, actor="t")
     assert result.media is not None
     assert (result.media.hashed, result.media.failed) == (1, 1)
     assert result.media.signals == 1 and result.media.accounts == {poster_id}

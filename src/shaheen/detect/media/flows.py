@@ -23,6 +23,7 @@ from shaheen.detect.media.hashing import Frame, MediaError, MediaHashes, hash_fi
 from shaheen.detect.models import Signal
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Media, Post, PostMedia
+from shaheen.knowledge import service as knowledge
 from shaheen.store.base import utcnow
 
 BATCH = 200
@@ -157,7 +158,7 @@ def _signal_rows(session: Session, findings: list[Finding]) -> list[dict[str, An
     ):
         if profile is not None:
             carriers[profile].append((None, account_id, platform_id, "profile_image"))
-    organisations = _organisation_ids(session, findings)
+    organisations = knowledge.organisation_ids(session=session)
     now = utcnow()
     return [
         {
@@ -177,15 +178,3 @@ def _signal_rows(session: Session, findings: list[Finding]) -> list[dict[str, An
         for finding in findings
         for post_id, account_id, platform_id, shown_as in carriers[finding.key]
     ]
-
-
-def _organisation_ids(session: Session, findings: list[Finding]) -> dict[str, int]:
-    from shaheen.knowledge.models import Organisation
-
-    slugs = sorted({f.organisation for f in findings if f.organisation})
-    if not slugs:
-        return {}
-    rows = session.execute(
-        select(Organisation.slug, Organisation.id).where(Organisation.slug.in_(slugs))
-    )
-    return dict(rows.all())

@@ -1,22 +1,117 @@
-"""The safeguards on review decisions: pure rules, no database, so they read as policy.
+"""Review's domain rules, pure (no database), so they read as policy.
 
-Why they exist: takedown powers can be abused, so a referral must be a named person's
+Case statuses: the legal moves between them (`TRANSITIONS`, checked by
+`check_transition`), which statuses are still in the queue, and what a decision moves a
+case to:
+
+    open ─► in_review ─► referred ─► closed
+      │         │     └─► awaiting_second_review ─► referred | dismissed
+      │         ├─► dismissed
+      │         ├─► escalated ─────────┐ (a supervisor decides, as from in_review)
+      │         └─► needs_translation ─┤
+      └─ (a decision may be taken straight from open, escalated or needs_translation)
+
+`dismissed` and `closed` are final: an account that comes back gets a new case, so the
+record of what was decided stays as it was.
+
+Safeguards: takedown powers can be abused, so a referral must be a named person's
 decision with a reason, an organisation and a legal basis from the unit's list; and an
 account whose removal would matter more (large reach, verified, or on the protected
 list of news outlets, journalists and officials) needs a second reviewer who is not the
 first. Every rule below raises `SafeguardViolation` with the reason a person can act on.
+
+Priority: the queue's order, risk × reach × recency (`case_priority`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from shaheen.errors import BadInput, SafeguardViolation
+from shaheen.errors import BadInput, IllegalTransition, SafeguardViolation
 from shaheen.review.enums import REASONS, Verdict
+from shaheen.review.enums import CaseStatus as C
+
+TRANSITIONS: dict[C, frozenset[C]] = {
+    C.OPEN: frozenset(
+        {
+            C.IN_REVIEW,
+            C.REFERRED,
+            C.AWAITING_SECOND_REVIEW,
+            C.DISMISSED,
+            C.ESCALATED,
+            C.NEEDS_TRANSLATION,
+        }
+    ),
+    C.IN_REVIEW: frozenset(
+        {C.REFERRED, C.AWAITING_SECOND_REVIEW, C.DISMISSED, C.ESCALATED, C.NEEDS_TRANSLATION}
+    ),
+    C.ESCALATED: frozenset(
+        {C.REFERRED, C.AWAITING_SECOND_REVIEW, C.DISMISSED, C.ESCALATED, C.NEEDS_TRANSLATION}
+    ),
+    C.NEEDS_TRANSLATION: frozenset(
+        {C.REFERRED, C.AWAITING_SECOND_REVIEW, C.DISMISSED, C.ESCALATED, C.NEEDS_TRANSLATION}
+    ),
+    # A second reviewer confirms (refer) or overturns (dismiss), nothing else.
+    C.AWAITING_SECOND_REVIEW: frozenset({C.REFERRED, C.DISMISSED}),
+    C.REFERRED: frozenset({C.CLOSED}),
+    C.DISMISSED: frozenset(),
+    C.CLOSED: frozenset(),
+}
+#: Statuses of a case still in the queue: a scan updates such a case instead of opening
+#: another, the queue lists them, and the figures count them as open.
+OPEN_STATUSES: tuple[C, ...] = (
+    C.OPEN,
+    C.IN_REVIEW,
+    C.AWAITING_SECOND_REVIEW,
+    C.ESCALATED,
+    C.NEEDS_TRANSLATION,
+)
+#: Statuses in which a reviewer can decide the case.
+DECIDABLE = frozenset(status for status, moves in TRANSITIONS.items() if C.REFERRED in moves)
+
+
+def check_transition(current: C, target: C) -> None:
+    """Raise unless a case may go from `current` to `target`."""
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "nothing (final)"
+        raise IllegalTransition(
+            f"a case cannot go from {current.value} to {target.value} "
+            f"(from {current.value}: {allowed})"
+        )
+
+
+def status_after(verdict: Verdict, *, high_impact: bool, is_second: bool) -> C:
+    """Where a decision moves a case: a high-impact referral waits for a second reviewer."""
+    if verdict is Verdict.REFER:
+        return C.AWAITING_SECOND_REVIEW if high_impact and not is_second else C.REFERRED
+    return {
+        Verdict.DISMISS: C.DISMISSED,
+        Verdict.ESCALATE: C.ESCALATED,
+        Verdict.NEEDS_TRANSLATION: C.NEEDS_TRANSLATION,
+    }[verdict]
+
+
+RECENCY_DAYS = 14.0
+
+
+def case_priority(
+    risk: float, reach: int, last_post: datetime | None = None, now: datetime | None = None
+) -> float:
+    """Risk × the order of magnitude of reach (10,000 followers count twice 100) ×
+    recency: an account that posted today counts in full, one silent for a month about
+    half as much, so live campaigns rise above old ones of the same size."""
+    recency = 1.0
+    if last_post is not None:
+        age_days = max(0.0, ((now or datetime.now(UTC)) - last_post).total_seconds() / 86_400)
+        recency = 0.5 + 0.5 * math.exp(-age_days / RECENCY_DAYS)
+    return round(risk * math.log10(10 + max(reach, 0)) * recency, 4)
+
 
 LEGAL_BASES = Path(__file__).with_name("data") / "legal_bases.yaml"
 DEFAULT_REACH_THRESHOLD = 100_000

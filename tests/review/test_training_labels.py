@@ -8,11 +8,11 @@ from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.service import ensure_agency, ensure_user
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.models import Signal
-from shaheen.detect.service import decision_examples
 from shaheen.ingest.models import Account, Post
 from shaheen.platforms.service import get_by_code
 from shaheen.review.enums import DismissReason, Verdict
 from shaheen.review.models import Case, Decision
+from shaheen.review.service import training_labels
 
 
 def _account_with_posts(session: Session, name: str, posts: list[tuple[str, float, bool]]) -> int:
@@ -79,7 +79,7 @@ def test_decisions_label_the_posts_behind_them(session: Session) -> None:
     _decide(session, referred, Verdict.REFER, "propaganda")
     _decide(session, newsdesk, Verdict.DISMISS, DismissReason.NEWS_REPORTING)
     _decide(session, mistaken, Verdict.DISMISS, DismissReason.NOT_RELATED)
-    labelled = sorted((e.text, e.label) for e in decision_examples(session=session))
+    labelled = sorted((e.text, e.label) for e in training_labels(session=session))
     assert labelled == [
         ("BLA band concert tonight", "other"),
         ("TTP attack condemned", "news_or_counter"),

@@ -1,0 +1,160 @@
+"""Scanning and training across stages: detection → account assessment → review intake.
+
+`scan` is incremental and restartable: detection takes posts not yet scanned, and each
+batch is stored, its accounts assessed and handed to intake in one transaction that
+also marks the posts scanned, so a crash loses at most one batch of work and never
+double-counts. Media are then hashed and matched (their own transactions), and the
+accounts whose media matched are assessed and taken in the same way.
+
+`build_scanner` is the one place a scanner is put together from settings: the lexicon
+of the knowledge base, the active model with the configured cascade threshold, the media
+store and the banks' matcher, and the engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shaheen.config import Settings
+from shaheen.detect import service as detection
+from shaheen.detect.classifier import Example
+from shaheen.detect.engines import RayEngine, make_engine
+from shaheen.detect.flows import MediaStage, Scanner
+from shaheen.detect.media.detector import HashMatchDetector
+from shaheen.detect.media.matching import Matcher
+from shaheen.evidence import service as evidence
+from shaheen.ingest.media import MediaStore
+from shaheen.knowledge import service as knowledge
+from shaheen.pipeline.schemas import ScanResult
+from shaheen.review import service as review
+
+
+@dataclass(frozen=True)
+class ScanSetup:
+    """Where a scanner finds its model, media, index and keys, and how it decides."""
+
+    model_dir: Path
+    media_dir: Path
+    index_dir: Path
+    keys_dir: Path | None  # None: no evidence snapshots of opened cases
+    match_threshold: int
+    cascade_threshold: float | None = None
+    engine: str = "local"
+    ray_address: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, engine: str = "local", ray_address: str | None = None
+    ) -> ScanSetup:
+        return cls(
+            model_dir=settings.model_dir,
+            media_dir=settings.media_dir,
+            index_dir=settings.index_dir,
+            keys_dir=settings.keys_dir,
+            match_threshold=settings.match_threshold,
+            cascade_threshold=settings.cascade_threshold,
+            engine=engine,
+            ray_address=ray_address,
+        )
+
+
+@contextmanager
+def build_scanner(sessions: sessionmaker[Session], setup: ScanSetup) -> Iterator[Scanner]:
+    """A scanner as configured; the matcher's session stays open while it is used."""
+    engine = make_engine(setup.engine, setup.ray_address)  # a wrong name fails before work
+    with sessions() as session:
+        lexicon = detection.lexicon_in_force(session=session)
+    model = detection.active_model(setup.model_dir, lexicon, setup.cascade_threshold)
+    with sessions() as matcher_session:
+        matcher = Matcher.load(matcher_session, setup.index_dir, setup.match_threshold)
+        media = MediaStage(MediaStore(setup.media_dir), HashMatchDetector(matcher))
+        try:
+            yield Scanner(lexicon=lexicon, model=model, media=media, engine=engine)
+        finally:
+            if isinstance(engine, RayEngine) and not setup.ray_address:
+                engine.shutdown()  # the local Ray instance this scan started
+
+
+def scan(
+    sessions: sessionmaker[Session],
+    scanner: Scanner,
+    *,
+    agency_id: int,
+    threshold: float,
+    actor: str,
+    signer: evidence.Signer | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """Scan every unscanned post, then pending media; open or update the cases."""
+    result = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
+    started = time.perf_counter()
+    with sessions() as session:
+        organisations = knowledge.organisation_ids(session=session)  # fixed for the scan
+    intake = _Intake(agency_id, threshold, actor, signer, organisations)
+    for rows, found in scanner.detected_batches(sessions):
+        with sessions.begin() as session:
+            stored = scanner.store(session, rows, found, organisations)
+            result.signals += stored.signals
+            result.indicators += stored.indicators
+            intake.take(session, scanner, sorted({row.account_id for row in rows}), result)
+        result.posts += stored.posts
+        if on_progress is not None:
+            on_progress(result.posts)
+    result.media = scanner.scan_media(sessions)
+    if result.media is not None:
+        matched = sorted(result.media.accounts)
+        for start in range(0, len(matched), scanner.batch_size):
+            with sessions.begin() as session:
+                chunk = matched[start : start + scanner.batch_size]
+                intake.take(session, scanner, chunk, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """Assess accounts (detection), hand them to review, snapshot the cases opened."""
+
+    agency_id: int
+    threshold: float
+    actor: str
+    signer: evidence.Signer | None
+    organisations: dict[str, int]
+
+    def take(
+        self, session: Session, scanner: Scanner, account_ids: list[int], result: ScanResult
+    ) -> None:
+        assessed = scanner.assess(session, account_ids, self.organisations)
+        result.signals += assessed.signals
+        result.accounts_assessed += len(assessed.assessments)
+        taken = review.intake(
+            session=session,
+            agency_id=self.agency_id,
+            assessments=assessed.assessments,
+            threshold=self.threshold,
+            actor=self.actor,
+        )
+        result.cases_opened += len(taken.opened)
+        if self.signer is not None:  # a signed snapshot of what was seen when it opened
+            for case_id, account_id in taken.opened.items():
+                evidence.capture(
+                    session=session,
+                    signer=self.signer,
+                    purpose="detection",
+                    account_id=account_id,
+                    case_id=case_id,
+                )
+
+
+def reviewed_examples(session: Session) -> list[Example]:
+    """Training examples from reviewers' decisions (see `review.service.training_labels`)."""
+    return [
+        Example(post.text, post.label, post.language)
+        for post in review.training_labels(session=session)
+    ]
