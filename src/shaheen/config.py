@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         description="zone of exports that write local times without one (WhatsApp)",
     )
     sql_echo: bool = False
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="copies of signed chain checkpoints, outside the database "
+        "(default: KEYS_DIR/checkpoints)",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import zipfile
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import delete, select
 
 from shaheen.canonical import chain_hash
 from shaheen.evidence import service
 from shaheen.evidence.models import EvidenceRecord
-from shaheen.ingest.media import MediaStore
 from shaheen.review.models import Case
 from tests.review.conftest import Desk
 
@@ -91,35 +85,6 @@ def test_a_rehashed_chain_without_the_key_is_detected(desk: Desk, tmp_path: Path
 def test_an_unknown_key_is_reported(desk: Desk, tmp_path: Path) -> None:
     captured(desk, service.Signer(tmp_path / "keys"), times=1)
     assert report(desk, tmp_path / "elsewhere").reason is not None
-
-
-def test_a_bundle_verifies_with_standard_tools(desk: Desk, tmp_path: Path) -> None:
-    signer = service.Signer(tmp_path / "keys")
-    [case_id] = captured(desk, signer)
-    output = tmp_path / "case.zip"
-    with desk.sessions() as session:
-        written = service.export_case(
-            session=session,
-            case_id=case_id,
-            output=output,
-            media=MediaStore(tmp_path / "media"),
-            signer=signer,
-        )
-    assert written == 3
-    with zipfile.ZipFile(output) as bundle:
-        manifest = json.loads(bundle.read("manifest.json"))
-        key = load_pem_public_key(bundle.read("public-key.pem"))
-        assert isinstance(key, Ed25519PublicKey)
-        assert "How to verify" in bundle.read("VERIFY.txt").decode()
-        import hashlib
-
-        for entry in manifest["records"]:
-            payload = bundle.read(entry["payload"])
-            digest = hashlib.sha256(
-                (entry["previous_sha256"] or "").encode() + b"\n" + payload
-            ).hexdigest()
-            assert digest == entry["sha256"]
-            key.verify(base64.b64decode(entry["signature"]), bytes.fromhex(digest))
 
 
 def test_purposes_are_checked(desk: Desk, tmp_path: Path) -> None:

@@ -4,11 +4,15 @@ Each event's hash covers its content and the previous event's hash, so editing o
 deleting any past event breaks every hash after it. On PostgreSQL a transaction-level
 advisory lock serialises writers so the chain never forks; SQLite serialises writes
 by itself, and the unique `sequence` column refuses a fork on either.
+
+The events themselves are not signed; the transaction that appends them commits a
+signed checkpoint of the chain's head with them (`audit/checkpoints.py`), which is what
+makes deleting the newest events, or recomputing the chain after an edit, visible.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,13 +21,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.audit import checkpoints
 from shaheen.audit.models import AuditEvent
 from shaheen.canonical import chain_hash
 from shaheen.errors import ShaheenError
 from shaheen.store.base import utcnow
 from shaheen.store.engine import serialise_writers
 
-_ADVISORY_LOCK_KEY = 0x5348_4145  # "SHAE"
+_ADVISORY_LOCK_KEY = checkpoints.LOCK_KEYS["audit"]
 
 
 def _payload(event: AuditEvent) -> dict[str, Any]:
@@ -54,7 +59,7 @@ def record(
     agency_id: int | None = None,
     occurred_at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit chain."""
+    """Append one event to the audit chain; the transaction's commit signs a checkpoint."""
     serialise_writers(session, _ADVISORY_LOCK_KEY)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1)).first()
     event = AuditEvent(
@@ -73,24 +78,40 @@ def record(
     event.hash = chain_hash(event.previous_hash, _payload(event))
     session.add(event)
     session.flush()
+    checkpoints.stage(session=session, chain="audit", sequence=event.sequence)
     return event
 
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    """The outcome of checking the audit chain."""
+    """The outcome of checking the audit chain.
+
+    `first_bad_sequence` is None also for a problem of the chain as a whole (a key
+    pinned without endorsement); `intact` looks at `reason`.
+    """
 
     events: int
     first_bad_sequence: int | None
     reason: str | None
+    checkpoints: int = 0
+    sources: tuple[str, ...] = ()
 
     @property
     def intact(self) -> bool:
-        return self.first_bad_sequence is None
+        return self.reason is None
 
 
-def verify(*, session: Session, batch_size: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first event that does not fit."""
+def verify(
+    *, session: Session, batch_size: int = 5000, outside: Iterable[checkpoints.Held] = ()
+) -> ChainReport:
+    """Recompute every hash in order and hold the chain against its signed checkpoints.
+
+    `outside` adds checkpoints kept elsewhere (the checkpoint file, an export); the
+    ones in the database are always used. Reports the first event that does not fit.
+    """
+    verifier = checkpoints.ChainVerifier(session=session, chain="audit", outside=outside)
+    if verifier.problem is not None:
+        return ChainReport(0, *verifier.problem)
     previous: str | None = None
     expected_sequence = 1
     checked = 0
@@ -103,8 +124,14 @@ def verify(*, session: Session, batch_size: int = 5000) -> ChainReport:
             return ChainReport(checked, event.sequence, "link to the previous event broken")
         if chain_hash(previous, _payload(event)) != event.hash:
             return ChainReport(checked, event.sequence, "content changed after it was written")
+        problem = verifier.record(event.sequence, event.hash)
+        if problem is not None:
+            return ChainReport(checked, event.sequence, problem)
         previous, expected_sequence, checked = event.hash, expected_sequence + 1, checked + 1
-    return ChainReport(checked, None, None)
+    end = verifier.finish(checked)
+    if end is not None:
+        return ChainReport(checked, *end)
+    return ChainReport(checked, None, None, verifier.checkpoints, tuple(sorted(verifier.sources)))
 
 
 def count(*, session: Session) -> int:
