@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -399,3 +400,41 @@ def test_a_bundle_verifies_with_sha256sum_and_openssl(desk: Desk, tmp_path: Path
         cwd=folder, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode != 0
+
+
+def readme_recipe() -> str:
+    """The Python block of the README's "How a third party verifies a bundle"."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### How a third party verifies a bundle", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_recipe_verifies_a_bundle_and_refuses_a_tampered_one(
+    desk: Desk, tmp_path: Path
+) -> None:
+    ours, _ = interleaved(desk, service.Signer(tmp_path / "keys"))
+    output = tmp_path / "case.zip"
+    export(desk, ours, output, tmp_path)
+    script = tmp_path / "check_bundle.py"
+    script.write_text(readme_recipe())
+
+    def run(bundle: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(script), str(bundle)], capture_output=True, text=True, check=False
+        )
+
+    good = run(output)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip() == "3 records verified"
+    with zipfile.ZipFile(output) as bundle:
+        contents = {name: bundle.read(name) for name in bundle.namelist()}
+    checkpoint = next(
+        name for name in contents if name.endswith(".json") and "checkpoints/" in name
+    )
+    edited = contents[checkpoint].replace(b'"count":', b'"count":1')  # a different statement
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as bundle:
+        for name, data in contents.items():
+            bundle.writestr(name, edited if name == checkpoint else data)
+    bad = run(tampered)
+    assert bad.returncode != 0 and "InvalidSignature" in bad.stderr
