@@ -25,14 +25,14 @@ import random
 import re
 import time
 
+from shaheen.demo.seed_corpus import compose
 from shaheen.detect.base import TextItem
 from shaheen.detect.classifier import TextClassifier
-from shaheen.detect.enums import SubjectKind
+from shaheen.detect.enums import LABELS, SubjectKind
 from shaheen.detect.indicators import extract
 from shaheen.detect.language import identify
 from shaheen.detect.lexicon import Lexicon, LexiconDetector, Term
 from shaheen.detect.normalise import normalise
-from shaheen.detect.seed import LABELS, compose
 from shaheen.detect.service import bundled_lexicon, train
 from shaheen.knowledge.enums import TermKind
 

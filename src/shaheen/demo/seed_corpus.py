@@ -1,4 +1,4 @@
-"""The bootstrap training corpus: synthetic, labelled, in four languages.
+"""The generator of the bootstrap training corpus: synthetic, labelled, in four languages.
 
 Shaheen ships no real extremist content, so its first classifier learns from sentences
 composed here: an opener, a body and a closer per label and language, with
@@ -9,9 +9,13 @@ promotion of releases, fundraising); the news-or-counter bodies name the same gr
 reporting, condemnation, court and counter-speech forms, as the hard negatives; "other"
 is everyday chatter, including words that look like acronyms (let, tip, bra).
 
-`write_corpus()` regenerates `data/seed_corpus.csv` deterministically. The held-out
-evaluation set in the tests is written separately, by hand, in other words: it is never
-generated here and never trained on.
+`write_corpus()` regenerates `detect/data/seed_corpus.csv` deterministically; run
+`python -m shaheen.demo.seed_corpus` after changing a sentence here (it also recomputes
+the shipped embeddings), and a test checks the CSV still equals this output. Runtime
+code reads only the CSV (`detect.classifier.SEED_CORPUS`): this sentence bank lives with
+the demo's other synthetic data, not in a runtime module. The held-out evaluation set in
+the tests is written separately, by hand, in other words: it is never generated here and
+never trained on.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ import csv
 import random
 from pathlib import Path
 
-LABELS = ("propaganda", "news_or_counter", "other")
-CORPUS = Path(__file__).with_name("data") / "seed_corpus.csv"
+from shaheen.detect.classifier import SEED_CORPUS
+from shaheen.detect.enums import LABELS
 
 ORGS_LATIN = (
     "Tehreek-e-Taliban Pakistan",
@@ -491,7 +495,7 @@ def rows(seed: int = 11) -> list[tuple[str, str, str]]:
     return out
 
 
-def write_corpus(path: Path = CORPUS) -> int:
+def write_corpus(path: Path = SEED_CORPUS) -> int:
     """Regenerate the corpus file; return the number of examples."""
     examples = rows()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -502,11 +506,11 @@ def write_corpus(path: Path = CORPUS) -> int:
     return len(examples)
 
 
-if __name__ == "__main__":  # python -m shaheen.detect.seed  (about a minute: embeddings)
+if __name__ == "__main__":  # python -m shaheen.demo.seed_corpus  (about a minute: embeddings)
     import logging
 
     from shaheen.detect.embeddings import write_seed_embeddings
 
     logging.basicConfig(level=logging.INFO)
-    logging.getLogger(__name__).info("wrote %d examples to %s", write_corpus(), CORPUS)
-    write_seed_embeddings(CORPUS, [text for text, _, _ in rows()])
+    logging.getLogger(__name__).info("wrote %d examples to %s", write_corpus(), SEED_CORPUS)
+    write_seed_embeddings(SEED_CORPUS, [text for text, _, _ in rows()])
