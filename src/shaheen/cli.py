@@ -16,7 +16,7 @@ from shaheen.agencies.commands import app as agency_app
 from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
 from shaheen.demo.commands import demo
-from shaheen.detect.commands import eval_, indicators_app, model_app, risk
+from shaheen.detect.commands import eval_, model_app, risk
 from shaheen.detect.media.commands import bank_app, hash_, match, media_app
 from shaheen.errors import ReturnCode, ShaheenError
 from shaheen.evidence.commands import app as evidence_app
@@ -27,6 +27,7 @@ from shaheen.pipeline.commands import scan, train
 from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import stats
 from shaheen.review.commands import app as review_app
+from shaheen.review.commands import indicators_app
 from shaheen.runtime import configure_logging
 from shaheen.store.commands import app as db_app
 from shaheen.web.commands import serve

@@ -5,17 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shaheen.audit.models import AuditEvent
+from shaheen.detect.enums import SubjectKind
+from shaheen.detect.models import Signal
 from shaheen.detect.schemas import AccountAssessment
-from shaheen.ingest.models import Account
+from shaheen.ingest.models import Account, Post
+from shaheen.knowledge import service as knowledge
 from shaheen.platforms.service import get_by_code
 from shaheen.review import service
-from shaheen.review.enums import CaseStatus
+from shaheen.review.enums import CaseStatus, DismissReason, Verdict
 from shaheen.review.models import Case
-from shaheen.review.rules import case_priority
+from shaheen.review.rules import Proposed, case_priority
+from shaheen.review.schemas import IntakeResult
 from tests.review.conftest import Desk
 
 LAST_POST = datetime(2026, 11, 20, tzinfo=UTC)
@@ -85,3 +89,79 @@ def test_an_open_case_is_updated_not_duplicated(desk: Desk) -> None:
         cases = session.scalars(select(Case).where(Case.account_id == account)).all()
         assert [c.id for c in cases] == list(first.opened)
         assert (cases[0].risk_score, cases[0].reach) == (0.5, 50_000)
+
+
+def _propaganda_post(session: Session, account_id: int, number: int) -> None:
+    """A post the classifier scored as propaganda that names TTP (a strong new signal)."""
+    x = get_by_code(session=session, code="x")
+    post = Post(
+        platform_id=x.id, platform_post_id=f"{account_id}-{number}", account_id=account_id, text="…"
+    )
+    session.add(post)
+    session.flush()
+    ttp = knowledge.organisation_id(session=session, slug="ttp")
+    for detector, label, score, organisation in (
+        ("classifier", "propaganda", 0.95, None),
+        ("lexicon", "names_organisation", 1.0, ttp),
+    ):
+        session.add(
+            Signal(
+                detector=detector,
+                detector_version="t",
+                subject=SubjectKind.POST,
+                platform_id=x.id,
+                account_id=account_id,
+                post_id=post.id,
+                organisation_id=organisation,
+                label=label,
+                score=score,
+            )
+        )
+    session.flush()
+
+
+def _intake(desk: Desk, account_id: int, score: float) -> IntakeResult:
+    with desk.sessions.begin() as session:
+        return service.intake(
+            session=session,
+            agency_id=desk.agency_id,
+            assessments=[_assessed(account_id, score)],
+            threshold=0.6,
+            actor="system",
+        )
+
+
+def test_a_referred_account_gets_no_second_case(desk: Desk) -> None:
+    with desk.sessions.begin() as session:
+        account = _account(session)
+    (case_id,) = _intake(desk, account, 0.9).opened
+    with desk.sessions.begin() as session:
+        session.execute(update(Case).values(status=CaseStatus.REFERRED))
+    again = _intake(desk, account, 0.95)
+    assert again.opened == {} and again.updated == 1
+    with desk.sessions() as session:
+        assert session.scalars(select(Case.id).where(Case.account_id == account)).all() == [case_id]
+
+
+def test_after_a_dismissal_only_newer_signals_open_a_case(desk: Desk) -> None:
+    with desk.sessions.begin() as session:
+        account = _account(session)
+        _propaganda_post(session, account, 1)  # what the reviewer saw
+    (first,) = _intake(desk, account, 0.9).opened
+    service.decide(
+        desk.sessions,
+        case_id=first,
+        username="rev1",
+        proposed=Proposed(Verdict.DISMISS, DismissReason.INSUFFICIENT_EVIDENCE),
+    )
+    held = _intake(desk, account, 0.9)  # the same evidence, scored again
+    assert held.opened == {} and held.held_back == 1
+    with desk.sessions.begin() as session:
+        _propaganda_post(session, account, 2)  # stored after the dismissal
+    reopened = _intake(desk, account, 0.9)
+    assert list(reopened.opened.values()) == [account]
+    with desk.sessions() as session:
+        statuses = session.scalars(
+            select(Case.status).where(Case.account_id == account).order_by(Case.id)
+        ).all()
+    assert statuses == [CaseStatus.DISMISSED, CaseStatus.OPEN]

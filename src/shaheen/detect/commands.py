@@ -1,12 +1,10 @@
-"""`shaheen model info`, `shaheen eval`, `shaheen indicators …`, `shaheen risk`: rendering
+"""`shaheen model info`, `shaheen eval`, `shaheen risk`: rendering
 only (the data comes from `service.py`; `scan` and `model train` span detection and review
 and live in `shaheen.pipeline.commands`)."""
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,11 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from shaheen.config import get_settings
-from shaheen.detect.enums import INDICATOR_KINDS as KINDS
 from shaheen.detect.enums import LABELS
-from shaheen.detect.schemas import IndicatorSummary, RiskRow
+from shaheen.detect.schemas import RiskRow
 from shaheen.errors import ShaheenError
 from shaheen.runtime import open_database
+from shaheen.safe_output import terminal
 from shaheen.store.engine import session_scope
 
 if TYPE_CHECKING:
@@ -31,7 +29,6 @@ if TYPE_CHECKING:
 
 console = Console()
 model_app = typer.Typer(help="The text classifier.", no_args_is_help=True)
-indicators_app = typer.Typer(help="Phones, links, invites, handles, wallets.", no_args_is_help=True)
 
 
 def _lexicon() -> Lexicon:
@@ -113,58 +110,6 @@ def _print_report(report: dict[str, Any]) -> None:
     console.print(confusion)
 
 
-INDICATOR_COLUMNS = (
-    "kind",
-    "value",
-    "posts",
-    "accounts",
-    "platforms",
-    "organisations",
-    "max_propaganda_score",
-    "first_seen",
-    "last_seen",
-)
-
-
-@indicators_app.command()
-def export(
-    kind: str = typer.Option("phone", help=f"one of {', '.join(KINDS)}"),
-    min_score: float = typer.Option(0.5, help="only from posts this likely to be propaganda"),
-    output: Path | None = typer.Option(None, help="CSV file (default: standard output)"),
-) -> None:
-    """Indicators found in likely propaganda, one row each, for partners to act on."""
-    from shaheen.detect import service
-
-    if kind not in KINDS:
-        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(KINDS)}")
-    with session_scope(open_database().sessions) as session:
-        found = service.indicators(session=session, kind=kind, min_score=min_score)
-    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
-    try:
-        writer = csv.writer(stream)
-        writer.writerow(INDICATOR_COLUMNS)
-        writer.writerows(_indicator_row(entry) for entry in found)
-    finally:
-        if output:
-            stream.close()
-    if output:
-        console.print(f"{len(found):,} {kind} indicators written to {output}")
-
-
-def _indicator_row(entry: IndicatorSummary) -> list[object]:
-    return [
-        entry.kind,
-        entry.value,
-        entry.posts,
-        entry.accounts,
-        ";".join(entry.platforms),
-        ";".join(entry.organisations),
-        entry.max_propaganda_score,
-        entry.first_seen.isoformat() if entry.first_seen else "",
-        entry.last_seen.isoformat() if entry.last_seen else "",
-    ]
-
-
 def risk_table(rows: list[RiskRow], title: str = "Accounts by risk") -> Table:
     """The riskiest accounts with their organisations and top reasons."""
     table = Table(title=title)
@@ -174,10 +119,10 @@ def risk_table(rows: list[RiskRow], title: str = "Accounts by risk") -> Table:
         table.add_row(
             f"{row.risk:.2f}",
             row.platform,
-            row.name,
+            terminal(row.name),
             f"{row.followers:,}",
             ", ".join(row.organisations[:3]),
-            "; ".join(row.reasons),
+            terminal("; ".join(row.reasons)),
         )
     return table
 

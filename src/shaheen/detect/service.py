@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from shaheen.detect import embeddings
@@ -29,7 +29,7 @@ from shaheen.detect.enums import SubjectKind
 from shaheen.detect.lexicon import Lexicon, LexiconDetector, Term
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.models import Indicator, Signal
-from shaheen.detect.risk import FLAGGED, AccountEvidence, MediaEvidence, PostEvidence
+from shaheen.detect.risk import FLAGGED, AccountEvidence, MediaEvidence, PostEvidence, assess
 from shaheen.detect.schemas import FlaggedPost, IndicatorSummary, RiskRow
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
@@ -204,13 +204,30 @@ def accounts(*, session: Session, account_ids: list[int]) -> list[Account]:
 
 
 def account_evidence(
-    *, session: Session, account_ids: list[int], slugs: dict[int, str]
+    *,
+    session: Session,
+    account_ids: list[int],
+    slugs: dict[int, str],
+    since: datetime | None = None,
 ) -> dict[int, AccountEvidence]:
-    """What the stored post and media signals say about each account."""
+    """What the stored post and media signals say about each account (only the signals
+    stored after `since`, when given)."""
     evidence = {account_id: AccountEvidence(account_id) for account_id in account_ids}
-    _post_evidence(session, account_ids, evidence, slugs)
-    _media_evidence(session, account_ids, evidence, slugs)
+    _post_evidence(session, account_ids, evidence, slugs, since)
+    _media_evidence(session, account_ids, evidence, slugs, since)
     return evidence
+
+
+def risk_since(*, session: Session, account_id: int, since: datetime) -> float:
+    """The account's risk from post and media signals stored after `since` alone: what is
+    new since a reviewer last looked (profile and known handles were seen then)."""
+    slugs = {oid: slug for slug, oid in knowledge.organisation_ids(session=session).items()}
+    found = account_evidence(session=session, account_ids=[account_id], slugs=slugs, since=since)
+    return assess(found[account_id]).score
+
+
+def _newer(since: datetime | None) -> list[ColumnElement[bool]]:
+    return [] if since is None else [Signal.created_at > since]
 
 
 def _post_evidence(
@@ -218,6 +235,7 @@ def _post_evidence(
     account_ids: list[int],
     evidence: dict[int, AccountEvidence],
     slugs: dict[int, str],
+    since: datetime | None,
 ) -> None:
     classifier, lexicon = ClassifierDetector.get_name(), LexiconDetector.get_name()
     per_post: dict[int, dict[str, Any]] = defaultdict(lambda: {"p": 0.0, "orgs": {}})
@@ -229,6 +247,7 @@ def _post_evidence(
             Signal.account_id.in_(account_ids),
             Signal.subject == SubjectKind.POST,
             Signal.detector.in_([classifier, lexicon]),
+            *_newer(since),
         )
     ):
         if post_id is None or account_id is None:
@@ -262,6 +281,7 @@ def _media_evidence(
     account_ids: list[int],
     evidence: dict[int, AccountEvidence],
     slugs: dict[int, str],
+    since: datetime | None,
 ) -> None:
     rows = session.execute(
         select(
@@ -275,6 +295,7 @@ def _media_evidence(
             Signal.account_id.in_(account_ids),
             Signal.subject == SubjectKind.MEDIA,
             Signal.detector == HashMatchDetector.get_name(),
+            *_newer(since),
         )
     )
     for account_id, media_id, post_id, score, organisation_id, found in rows:
@@ -400,9 +421,13 @@ def _reasons_in_words(explanation: dict[str, Any], most: int = 2) -> list[str]:
     return reasons
 
 
-def indicators(*, session: Session, kind: str, min_score: float) -> list[IndicatorSummary]:
-    """Indicators of `kind` found in posts at least `min_score` likely to be propaganda,
-    one entry per value, most posts first."""
+def indicators(
+    *, session: Session, kind: str, min_score: float, account_ids: list[int] | None = None
+) -> list[IndicatorSummary]:
+    """Indicators of `kind` found in posts at least `min_score` likely to be propaganda
+    (of the accounts `account_ids` only, when given), one entry per value, most posts
+    first."""
+    within = [] if account_ids is None else [Indicator.account_id.in_(account_ids)]
     found = session.execute(
         select(
             Indicator.value,
@@ -419,7 +444,7 @@ def indicators(*, session: Session, kind: str, min_score: float) -> list[Indicat
             (Signal.post_id == Indicator.post_id)
             & (Signal.detector == ClassifierDetector.get_name()),
         )
-        .where(Indicator.kind == kind, Signal.score >= min_score)
+        .where(Indicator.kind == kind, Signal.score >= min_score, *within)
     ).all()
     orgs = _organisations_named(session, {row.post_id for row in found})
     grouped: dict[str, dict[str, Any]] = {}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -10,12 +13,27 @@ from rich.table import Table
 
 from shaheen.agencies import service as agencies
 from shaheen.config import get_settings
+from shaheen.detect.enums import INDICATOR_KINDS
+from shaheen.detect.schemas import IndicatorSummary
 from shaheen.review.enums import CaseStatus, Verdict
-from shaheen.runtime import open_database
+from shaheen.runtime import cli_actor, open_database
+from shaheen.safe_output import csv_row, terminal
 from shaheen.store.engine import session_scope
 
 console = Console(soft_wrap=True)
 app = typer.Typer(help="The human review queue and decisions.", no_args_is_help=True)
+indicators_app = typer.Typer(help="Phones, links, invites, handles, wallets.", no_args_is_help=True)
+INDICATOR_COLUMNS = (
+    "kind",
+    "value",
+    "posts",
+    "accounts",
+    "platforms",
+    "organisations",
+    "max_propaganda_score",
+    "first_seen",
+    "last_seen",
+)
 
 
 @app.command("queue")
@@ -53,7 +71,7 @@ def queue_(
             f"{r.risk_score:.2f}",
             f"{r.reach:,}",
             r.platform,
-            r.handle or "",
+            terminal(r.handle or ""),
             r.organisation or "",
             r.language or "",
             r.status,
@@ -154,3 +172,62 @@ def legal_bases_() -> None:
 
     for basis in service.legal_bases_in_force().values():
         console.print(f"{basis.code:<16} {basis.title}", markup=False)
+
+
+@indicators_app.command()
+def export(
+    kind: str = typer.Option("phone", help=f"one of {', '.join(INDICATOR_KINDS)}"),
+    min_score: float = typer.Option(0.5, help="only from posts this likely to be propaganda"),
+    agency: str | None = typer.Option(None, help="only from this agency's referred cases"),
+    output: Path | None = typer.Option(None, help="CSV file (default: standard output)"),
+) -> None:
+    """Indicators of the accounts reviewers referred, one row each, for partners to act on
+    (the regulator takes the phone numbers). Every export is in the audit log."""
+    from shaheen.audit import service as audit
+    from shaheen.review import service
+
+    if kind not in INDICATOR_KINDS:
+        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(INDICATOR_KINDS)}")
+    with session_scope(open_database().sessions) as session:
+        agency_id = agencies.require_by_code(session=session, code=agency).id if agency else None
+        found = service.referred_indicators(
+            session=session, kind=kind, min_score=min_score, agency_id=agency_id
+        )
+        audit.record(
+            session=session,
+            actor=cli_actor(),
+            action="indicators.export",
+            object_type="indicators",
+            object_id=kind,
+            agency_id=agency_id,
+            details={
+                "kind": kind,
+                "min_score": min_score,
+                "rows": len(found),
+                "output": str(output) if output else "stdout",
+            },
+        )
+    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        writer = csv.writer(stream)
+        writer.writerow(INDICATOR_COLUMNS)
+        writer.writerows(csv_row(_indicator_row(entry)) for entry in found)
+    finally:
+        if output:
+            stream.close()
+    if output:
+        console.print(f"{len(found):,} {kind} indicators written to {terminal(output)}")
+
+
+def _indicator_row(entry: IndicatorSummary) -> list[object]:
+    return [
+        entry.kind,
+        entry.value,
+        entry.posts,
+        entry.accounts,
+        ";".join(entry.platforms),
+        ";".join(entry.organisations),
+        entry.max_propaganda_score,
+        entry.first_seen.isoformat() if entry.first_seen else "",
+        entry.last_seen.isoformat() if entry.last_seen else "",
+    ]

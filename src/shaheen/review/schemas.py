@@ -113,7 +113,8 @@ class IntakeResult(BaseModel):
     """What intake did with one batch of assessments."""
 
     opened: dict[int, int] = {}  # case id → account id
-    updated: int = 0
+    updated: int = 0  # accounts whose open or referred case was kept
+    held_back: int = 0  # dismissed before, and nothing new since crosses the threshold
 
 
 class LabelledPost(BaseModel):

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.agencies.enums import Role
@@ -36,7 +37,7 @@ from shaheen.audit import service as audit
 from shaheen.config import get_settings
 from shaheen.detect import service as detection
 from shaheen.detect.models import Signal
-from shaheen.detect.schemas import AccountAssessment
+from shaheen.detect.schemas import AccountAssessment, IndicatorSummary
 from shaheen.errors import IllegalTransition, NotFound, SafeguardViolation
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
@@ -89,33 +90,39 @@ def intake(
     threshold: float,
     actor: str,
 ) -> IntakeResult:
-    """Open a case for each assessed account at or over `threshold` without an open case
-    in the agency; bring the open cases' score, priority, language and organisation up
-    to date. Each case opened is audited as `case.open`."""
+    """Take assessed accounts into the agency's queue.
+
+    An account with an open case keeps it, brought up to date (score, priority,
+    language, organisation); one whose case was referred keeps that case, whose account
+    view shows the new signals: neither gets a second case. Any other account at or over
+    `threshold` gets a new case, audited as `case.open` — except that after a dismissal,
+    only signals stored since the dismissal count, so a reviewer's "no" is not overturned
+    by the very evidence the reviewer weighed.
+    """
     by_account = {a.account_id: a for a in assessments}
-    open_cases = {
-        case.account_id: case
-        for case in session.scalars(
-            select(Case).where(
-                Case.account_id.in_(list(by_account)),
-                Case.agency_id == agency_id,
-                Case.status.in_(OPEN_STATUSES),
-            )
-        )
-    }
+    held = _held_cases(session, agency_id, list(by_account))
+    dismissed = _last_dismissals(session, agency_id, list(by_account))
     result = IntakeResult()
     opened: list[Case] = []
     for account_id, assessment in by_account.items():
-        case = open_cases.get(account_id)
-        if case is None and assessment.score < threshold:
-            continue
-        if case is None:
-            case = Case(agency_id=agency_id, account_id=account_id)
-            session.add(case)
-            opened.append(case)
-        else:
+        case = held.get(account_id)
+        if case is not None:
             result.updated += 1
+            if case.status in OPEN_STATUSES:
+                _refresh(case, assessment)
+            continue
+        if assessment.score < threshold:
+            continue
+        since = dismissed.get(account_id)
+        if since is not None and (
+            detection.risk_since(session=session, account_id=account_id, since=since) < threshold
+        ):
+            result.held_back += 1
+            continue
+        case = Case(agency_id=agency_id, account_id=account_id)
         _refresh(case, assessment)
+        session.add(case)
+        opened.append(case)
     session.flush()
     for case in opened:
         audit.record(
@@ -129,6 +136,34 @@ def intake(
         )
         result.opened[case.id] = case.account_id
     return result
+
+
+def _held_cases(session: Session, agency_id: int, account_ids: list[int]) -> dict[int, Case]:
+    """Each account's case that is still open, or referred (then it is the account's)."""
+    held = session.scalars(
+        select(Case).where(
+            Case.account_id.in_(account_ids),
+            Case.agency_id == agency_id,
+            Case.status.in_([*OPEN_STATUSES, CaseStatus.REFERRED]),
+        )
+    )
+    return {case.account_id: case for case in held}
+
+
+def _last_dismissals(
+    session: Session, agency_id: int, account_ids: list[int]
+) -> dict[int, datetime]:
+    """When each account's latest dismissed case in the agency was dismissed."""
+    rows = session.execute(
+        select(Case.account_id, func.max(Case.closed_at))
+        .where(
+            Case.account_id.in_(account_ids),
+            Case.agency_id == agency_id,
+            Case.status == CaseStatus.DISMISSED,
+        )
+        .group_by(Case.account_id)
+    )
+    return {account_id: when for account_id, when in rows if when is not None}
 
 
 def _refresh(case: Case, assessment: AccountAssessment) -> None:
@@ -503,6 +538,27 @@ def decisions_of(*, session: Session, case_id: int) -> list[DecisionView]:
         )
         for d, name, slug in rows
     ]
+
+
+# -- what a referral decision lets partners act on --------------------------------------
+
+#: Case statuses that mean a human referred the account.
+REFERRED_STATUSES = (CaseStatus.REFERRED, CaseStatus.CLOSED)
+
+
+def referred_indicators(
+    *, session: Session, kind: str, min_score: float, agency_id: int | None = None
+) -> list[IndicatorSummary]:
+    """Indicators (phone numbers for the regulator, links, wallets, …) of the accounts a
+    reviewer referred, never of one a reviewer dismissed or has not decided yet: an
+    indicator goes out only with a human decision behind it."""
+    statement = select(Case.account_id).where(Case.status.in_(REFERRED_STATUSES))
+    if agency_id is not None:
+        statement = statement.where(Case.agency_id == agency_id)
+    accounts = sorted(set(session.scalars(statement)))
+    return detection.indicators(
+        session=session, kind=kind, min_score=min_score, account_ids=accounts
+    )
 
 
 # -- what decisions teach ---------------------------------------------------------------
