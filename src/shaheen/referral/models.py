@@ -1,14 +1,16 @@
-"""Referrals, the accounts and posts they name, and their status events."""
+"""Referrals, the accounts and posts they name, and their status events; the platforms'
+webhook deliveries already taken, and the tally of refused ones."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shaheen.referral.enums import EventSource, ReferralStatus
-from shaheen.store.base import Base, BigId, StrEnumType, utcnow
+from shaheen.store.base import Base, BigId, JSONDoc, StrEnumType, utcnow
 
 
 class Referral(Base):
@@ -72,3 +74,45 @@ class ReferralEvent(Base):
     platform_reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """A platform's signed answer that was taken, by the delivery id it carried.
+
+    Why a table: the signature proves who sent an answer, not that it is new. A captured
+    answer sent again (a "removed" replayed after "reinstated") is refused because its
+    delivery id is here already; the unique constraint settles two copies arriving at once.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("platform", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[ReferralStatus] = mapped_column(StrEnumType(ReferralStatus))
+    signed_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookRefusalTally(Base):
+    """Refused webhook requests of one platform in one time window, counted by reason.
+
+    Why not one audit event each: junk costs an attacker nothing, and a row per request
+    would let anyone flood the audit chain. The first refusal of a window goes to the
+    audit log at once and the window's total when it closes (`audited` says how many the
+    log already accounts for); this row is the live count in between.
+    """
+
+    __tablename__ = "webhook_refusals"
+    __table_args__ = (UniqueConstraint("platform", "window_start"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(default=0)
+    audited: Mapped[int] = mapped_column(default=0)
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
