@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import csv
 import inspect
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,3 +106,20 @@ def test_a_registry_entry_naming_the_wrong_class_is_refused(
     monkeypatch.setattr(registry, "PLATFORMS", (wrong, *PLATFORMS[1:]))
     with pytest.raises(error, match=reason):
         adapter_for("facebook")
+
+
+def test_hostile_urls_are_text_and_csv_cells_are_not_formulas() -> None:
+    hostile = facts("x")
+    hostile.items[:] = [
+        {"url": "javascript:alert(document.cookie)", "kind": "account"},
+        {"url": '=HYPERLINK("https://evil.example","open")', "kind": "post"},
+        {"url": "https://x.example/a/1?q='><script>", "kind": "post"},
+    ]
+    package = adapter_for("x").package(hostile)
+    assert "href='javascript:" not in package.letter_html
+    assert "<code>javascript:alert(document.cookie)</code>" in package.letter_html
+    assert "<script>" not in package.letter_html
+    assert "href='https://x.example/a/1?q=&#x27;&gt;&lt;script&gt;'" in package.letter_html
+    rows = list(csv.DictReader(io.StringIO(package.csv_text())))
+    assert rows[1]["url"].startswith("'=HYPERLINK(")
+    assert rows[2]["url"].startswith("https://")

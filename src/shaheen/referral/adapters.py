@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from shaheen.canonical import canonical_json
 from shaheen.platforms.registry import spec_for
+from shaheen.safe_output import csv_cell, http_link
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class RequestPackage:
         if self.rows:
             writer = csv.DictWriter(out, list(self.rows[0]), lineterminator="\n")
             writer.writeheader()
-            writer.writerows(self.rows)
+            # the URLs and kinds come from platform exports: never formulas in a spreadsheet
+            writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in self.rows)
         return out.getvalue()
 
 
@@ -113,9 +115,7 @@ class PlatformAdapter(ABC):
 
     def letter(self, facts: ReferralFacts, sha256: str, signature: str | None) -> str:
         items = "".join(
-            f"<li><a href='{html.escape(str(i.get('url', '')))}'>"
-            f"{html.escape(str(i.get('url', '')))}</a> ({html.escape(str(i.get('kind', '')))})"
-            "</li>"
+            f"<li>{_link(str(i.get('url', '')))} ({html.escape(str(i.get('kind', '')))})</li>"
             for i in facts.items
         )
         urgency = "<p><strong>URGENT: live attack content.</strong></p>" if facts.urgent else ""
@@ -146,6 +146,13 @@ class PlatformAdapter(ABC):
             sha256,
             signature,
         )
+
+
+def _link(url: str) -> str:
+    """An http(s) URL as a link; anything else (javascript:, data:, file:) as text."""
+    shown = html.escape(url)
+    target = http_link(url)
+    return f"<a href='{html.escape(target)}'>{shown}</a>" if target else f"<code>{shown}</code>"
 
 
 class MetaAdapter(PlatformAdapter):
