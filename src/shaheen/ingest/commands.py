@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -24,7 +25,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from shaheen.config import get_settings
-from shaheen.errors import BadInput
+from shaheen.errors import BadInput, NotFound
 from shaheen.ingest import flows, service, tips
 from shaheen.ingest.connectors import registry
 from shaheen.ingest.connectors.base import ConnectorOptions
@@ -32,7 +33,7 @@ from shaheen.ingest.connectors.generic import CANONICAL
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.schemas import ErrorLine, RunResult
 from shaheen.runtime import Database, cli_actor, open_database
-from shaheen.store.engine import session_scope
+from shaheen.store.engine import session_scope, write_scope
 
 console = Console()
 
@@ -60,7 +61,30 @@ class _RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} records/s" if speed else "", style="cyan")
 
 
-def _options(mapping: list[str], platform: str | None, timezone: str | None) -> ConnectorOptions:
+def _zone_name(name: str, option: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"{option}: unknown time zone {name!r}; use an IANA name like Asia/Karachi"
+        ) from None
+    return name
+
+
+def _options(
+    mapping: list[str],
+    platform: str | None,
+    timezone: str | None,
+    abbreviations: list[str] | None = None,
+) -> ConnectorOptions:
+    settled: dict[str, str] = {}
+    for item in abbreviations or []:
+        abbreviation, separator, zone = item.partition("=")
+        if not separator or not abbreviation.strip().isalpha() or not zone:
+            raise BadInput(
+                f"--tz-abbrev {item!r}: write ABBREVIATION=Area/City, e.g. IST=Asia/Kolkata"
+            )
+        settled[abbreviation.strip().upper()] = _zone_name(zone.strip(), f"--tz-abbrev {item!r}")
     pairs: dict[str, str] = {}
     for item in mapping:
         canonical, separator, column = item.partition("=")
@@ -72,7 +96,9 @@ def _options(mapping: list[str], platform: str | None, timezone: str | None) -> 
     return ConnectorOptions(
         mapping=pairs,
         platform=platform,
-        timezone=timezone or get_settings().export_timezone,
+        timezone=_zone_name(timezone, "--timezone") if timezone else get_settings().export_timezone,
+        tz_abbreviations=settled,
+        timezone_given=timezone is not None,
     )
 
 
@@ -116,7 +142,17 @@ def _progress() -> Progress:
 FORMAT = typer.Option(None, "--format", "-f", help="skip detection: see `shaheen ingest formats`")
 MAP = typer.Option([], "--map", help="generic formats: canonical=column (repeatable)")
 PLATFORM = typer.Option(None, "--platform", help="generic formats: the platform of every row")
-ZONE = typer.Option(None, "--timezone", help="zone of local times (WhatsApp); default setting")
+ZONE = typer.Option(
+    None,
+    "--timezone",
+    help="zone of local times (WhatsApp, Telegram `date`) and of ambiguous abbreviations; "
+    "default: the SHAHEEN_EXPORT_TIMEZONE setting",
+)
+ABBREVIATION = typer.Option(
+    [],
+    "--tz-abbrev",
+    help="settle an ambiguous zone abbreviation, e.g. IST=Asia/Kolkata (repeatable)",
+)
 
 
 @app.command("files", hidden=True)
@@ -126,10 +162,15 @@ def files(
     mapping: list[str] = MAP,
     platform: str | None = PLATFORM,
     timezone: str | None = ZONE,
+    abbreviations: list[str] = ABBREVIATION,
 ) -> None:
-    """Import files, folders and zip exports; each file is all-or-nothing."""
+    """Import files, folders and zip exports; a bad record costs only itself.
+
+    Exits 0 when every file was read (record errors are listed), 5 when any file was
+    refused or stopped by a file-level fault.
+    """
     database = open_database()
-    options = _options(mapping, platform, timezone)
+    options = _options(mapping, platform, timezone, abbreviations)
     with _progress() as progress:
         importer = _importer(database, options, format_name, progress)
         results = importer.import_paths(paths)
@@ -146,10 +187,12 @@ def watch(
     mapping: list[str] = MAP,
     platform: str | None = PLATFORM,
     timezone: str | None = ZONE,
+    abbreviations: list[str] = ABBREVIATION,
 ) -> None:
     """Import files dropped into DIRECTORY as they arrive (Ctrl-C to stop)."""
     database = open_database()
-    importer = _importer(database, _options(mapping, platform, timezone), format_name, None)
+    options = _options(mapping, platform, timezone, abbreviations)
+    importer = _importer(database, options, format_name, None)
     console.print(f"watching {directory} every {interval:g}s; Ctrl-C to stop")
     try:
         for result in flows.watch(directory, importer, interval=interval):
@@ -268,15 +311,62 @@ def _report(database: Database, results: list[RunResult], errors: bool = True) -
     console.print(results_table(results))
     for r in results:
         if r.error:
-            console.print(
-                f"[bold red]failed:[/] {r.error} (nothing from it was kept)", highlight=False
+            kept = (
+                f"the {r.kept_before_error:,} records read before it were kept"
+                if r.kept_before_error
+                else "nothing from it was kept"
             )
+            console.print(f"[bold red]failed:[/] {r.error} ({kept})", highlight=False)
+    statuses = sum(r.statuses_new for r in results)
+    if statuses:
+        console.print(
+            f"{statuses:,} status observation(s) kept (suspended, not found, withheld…): "
+            "`shaheen ingest account PLATFORM ID`"
+        )
     run_ids = [r.run_id for r in results if r.run_id is not None and (r.rejected or r.warnings)]
     if errors and run_ids:
         with session_scope(database.sessions) as session:
             rows = service.run_errors(session=session, run_ids=run_ids, limit=20, records_only=True)
         _print_errors(rows)
         console.print("all errors: `shaheen ingest errors RUN`")
+
+
+@app.command()
+def account(
+    platform: str = typer.Argument(..., help="platform code, e.g. x"),
+    account_id: str = typer.Argument(..., help="the platform's id of the account"),
+) -> None:
+    """An account with what exports said about it and its posts (suspended, withheld…)."""
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        view = service.account_status_view(
+            session=session, platform=platform, platform_account_id=account_id
+        )
+    if view is None:
+        raise NotFound(f"no {platform} account {account_id!r} has been imported")
+    handle = f"@{view.handle}" if view.handle else "(no handle)"
+    followers = f"{view.followers:,}" if view.followers is not None else "unknown"
+    console.print(
+        f"{view.platform} {view.platform_account_id} {handle} {view.display_name or ''}"
+        f" — followers {followers}",
+        highlight=False,
+    )
+    if not view.statuses:
+        console.print("no status observations")
+        return
+    table = Table(title="Status observations (as exported; they change no referral)")
+    for column in ("observed", "about", "status", "reason", "run"):
+        table.add_column(column, overflow="fold")
+    for status in view.statuses:
+        about = f"{status.subject} {'@' if status.by_handle else ''}{status.subject_key}"
+        table.add_row(
+            status.observed_at.strftime("%Y-%m-%d %H:%M") if status.observed_at else "-",
+            about,
+            status.status,
+            status.reason,
+            str(status.run_id or "-"),
+        )
+    console.print(table)
 
 
 @tip_app.command("add")
@@ -287,7 +377,9 @@ def tip_add(
 ) -> None:
     """Record a tip as a lead; the platform is read from the URL."""
     database = open_database()
-    with session_scope(database.sessions) as session:
+    # A write transaction from its first statement: on SQLite it waits for an import's
+    # batch instead of failing with "database is locked".
+    with write_scope(database.sessions) as session:
         receipt = tips.record_tip(
             session=session, url=url, note=note, reporter_contact=contact, actor=cli_actor()
         )

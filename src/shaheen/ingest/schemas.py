@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from shaheen.ingest.enums import ObservedStatus, StatusSubject
+
 
 @dataclass(slots=True)
 class AccountRecord:
@@ -42,6 +44,22 @@ class PostRecord:
 
 
 @dataclass(slots=True)
+class StatusRecord:
+    """What a platform said about an account or post it did not show, at export time.
+
+    `key` is the platform id of the subject, or its lower-cased handle when `by_handle`.
+    """
+
+    platform: str
+    subject: StatusSubject
+    key: str
+    status: ObservedStatus
+    reason: str = ""
+    observed_at: datetime | None = None
+    by_handle: bool = False
+
+
+@dataclass(slots=True)
 class UpsertCounts:
     """How many records of a batch were new, changed, or already known as they are."""
 
@@ -70,8 +88,11 @@ class RunResult:
     posts: UpsertCounts = field(default_factory=UpsertCounts)
     accounts: UpsertCounts = field(default_factory=UpsertCounts)
     media_new: int = 0
+    statuses_new: int = 0
     seconds: float = 0.0
     error: str | None = None
+    # How many records were stored before a file-level fault stopped the file.
+    kept_before_error: int = 0
 
 
 class RunRow(BaseModel):
@@ -102,3 +123,31 @@ class ErrorLine(BaseModel):
     location: str
     reason: str
     excerpt: str
+
+
+class StatusView(BaseModel):
+    """One status observation, as the account view shows it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    subject: StatusSubject
+    subject_key: str
+    by_handle: bool
+    status: ObservedStatus
+    reason: str
+    observed_at: datetime | None
+    run_id: int | None
+
+
+class AccountStatusView(BaseModel):
+    """An account with what exports said about it and its posts (never a referral's say)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    platform: str
+    platform_account_id: str
+    handle: str | None
+    display_name: str | None
+    followers: int | None
+    statuses: list[StatusView]

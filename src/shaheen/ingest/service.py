@@ -11,15 +11,16 @@ differs from the last one seen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, exists, func, insert, select, text, update
+from sqlalchemy import Table, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shaheen.ingest.connectors._parsing import clean_text
 from shaheen.ingest.connectors.base import RecordError
-from shaheen.ingest.enums import ErrorSeverity, RunStatus
+from shaheen.ingest.enums import ErrorSeverity, RunStatus, StatusSubject
 from shaheen.ingest.models import (
     Account,
     FollowerObservation,
@@ -27,13 +28,17 @@ from shaheen.ingest.models import (
     IngestRun,
     Post,
     PostMedia,
+    StatusObservation,
 )
 from shaheen.ingest.schemas import (
     AccountRecord,
+    AccountStatusView,
     ErrorLine,
     PostRecord,
     RunResult,
     RunRow,
+    StatusRecord,
+    StatusView,
     UpsertCounts,
 )
 from shaheen.platforms.models import Platform
@@ -347,13 +352,69 @@ def write_errors(
 
 
 def start_run(
-    *, session: Session, source: str, connector: str, sha256: str | None = None
+    *,
+    session: Session,
+    source: str,
+    connector: str,
+    sha256: str | None = None,
+    pid: int | None = None,
+    host: str | None = None,
 ) -> IngestRun:
-    """A new run row, `running` until `finish_run`."""
-    run = IngestRun(source=source[:1000], connector=connector, source_sha256=sha256)
+    """A new run row, `running` until `finish_run`, with who runs it and a first heartbeat."""
+    now = utcnow()
+    run = IngestRun(
+        source=source[:1000],
+        connector=connector,
+        source_sha256=sha256,
+        pid=pid,
+        host=host[:255] if host else None,
+        started_at=now,
+        heartbeat_at=now,
+    )
     session.add(run)
     session.flush()
     return run
+
+
+def heartbeat(*, session: Session, run_id: int) -> None:
+    """The run is alive: its process committed another batch."""
+    session.execute(update(IngestRun).where(IngestRun.id == run_id).values(heartbeat_at=utcnow()))
+
+
+#: A running run whose heartbeat is older than this is taken for dead.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def interrupt_stale_runs(
+    *,
+    session: Session,
+    host: str,
+    alive: Callable[[int], bool],
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+) -> list[int]:
+    """Mark `running` runs `interrupted` when they are provably dead; return their ids.
+
+    Dead means: on this host, its process is gone (`alive(pid)` is False); or, anywhere,
+    no heartbeat for `stale_after`. A run of another live import is never touched, so
+    two imports at once do not interrupt each other.
+    """
+    now = now or utcnow()
+    stopped: list[int] = []
+    for run in session.scalars(select(IngestRun).where(IngestRun.status == RunStatus.RUNNING)):
+        last = run.heartbeat_at or run.started_at
+        gone = run.host == host and run.pid is not None and not alive(run.pid)
+        if not gone and now - last <= stale_after:
+            continue
+        run.status, run.finished_at = RunStatus.INTERRUPTED, now
+        run.error = (
+            f"interrupted: process {run.pid} on {run.host} is gone"
+            if gone
+            else f"interrupted: no heartbeat since {last:%Y-%m-%d %H:%M:%S} UTC"
+        )
+        stopped.append(run.id)
+    session.flush()
+    return stopped
 
 
 def finish_run(*, session: Session, run_id: int, result: RunResult) -> None:
@@ -365,6 +426,7 @@ def finish_run(*, session: Session, run_id: int, result: RunResult) -> None:
     run.records_new, run.records_updated = result.posts.new, result.posts.updated
     run.accounts_new, run.accounts_updated = result.accounts.new, result.accounts.updated
     run.media_new, run.finished_at = result.media_new, utcnow()
+    run.heartbeat_at = run.finished_at
     run.status = RunStatus.FAILED if result.error else RunStatus.COMPLETED
     if result.error:
         run.error = result.error
@@ -410,3 +472,120 @@ def run_errors(
         query = query.where(IngestError.location != "file")
     rows = session.scalars(query.order_by(IngestError.id).limit(limit))
     return [ErrorLine.model_validate(row) for row in rows]
+
+
+def store_statuses(
+    *,
+    session: Session,
+    platform_ids: dict[str, int],
+    run_id: int | None,
+    records: Sequence[StatusRecord],
+) -> int:
+    """Keep status observations once each; return how many were new.
+
+    The same observation (subject, status, reason, time) imported again adds nothing.
+    Observations never change an account's status or a referral: they are evidence for
+    the reviewer, shown with the account.
+    """
+    if not records:
+        return 0
+    keys = {(platform_ids[r.platform], r.key) for r in records}
+    known: set[tuple[Any, ...]] = set()
+    for platform_id in {k[0] for k in keys}:
+        subjects = [k[1] for k in keys if k[0] == platform_id]
+        for start in range(0, len(subjects), _LOOKUP_CHUNK):
+            rows = session.execute(
+                select(
+                    StatusObservation.platform_id,
+                    StatusObservation.subject,
+                    StatusObservation.subject_key,
+                    StatusObservation.status,
+                    StatusObservation.reason,
+                    StatusObservation.observed_at,
+                ).where(
+                    StatusObservation.platform_id == platform_id,
+                    StatusObservation.subject_key.in_(subjects[start : start + _LOOKUP_CHUNK]),
+                )
+            )
+            known.update(tuple(row) for row in rows)
+    rows_to_add: list[dict[str, Any]] = []
+    for record in records:
+        identity = (
+            platform_ids[record.platform],
+            record.subject,
+            record.key,
+            record.status,
+            record.reason,
+            record.observed_at,
+        )
+        if identity in known:
+            continue
+        known.add(identity)
+        rows_to_add.append(
+            {
+                "platform_id": identity[0],
+                "subject": record.subject,
+                "subject_key": record.key,
+                "by_handle": record.by_handle,
+                "status": record.status,
+                "reason": record.reason,
+                "observed_at": record.observed_at,
+                "run_id": run_id,
+                "recorded_at": utcnow(),
+            }
+        )
+    if rows_to_add:
+        session.execute(insert(StatusObservation), rows_to_add)
+    return len(rows_to_add)
+
+
+def account_statuses(*, session: Session, account_id: int) -> list[StatusView]:
+    """What exports said about an account and its posts, newest first.
+
+    Matches the account by id and by handle (a users lookup by username names it so),
+    and its posts by their ids.
+    """
+    account = session.get(Account, account_id)
+    if account is None:
+        return []
+    post_keys = select(Post.platform_post_id).where(Post.account_id == account_id)
+    about_account = (StatusObservation.subject == StatusSubject.ACCOUNT) & or_(
+        (StatusObservation.subject_key == account.platform_account_id)
+        & StatusObservation.by_handle.is_(False),
+        (StatusObservation.subject_key == (account.handle or "").lower())
+        & StatusObservation.by_handle.is_(True),
+    )
+    about_posts = (StatusObservation.subject == StatusSubject.POST) & (
+        StatusObservation.subject_key.in_(post_keys)
+    )
+    rows = session.scalars(
+        select(StatusObservation)
+        .where(
+            StatusObservation.platform_id == account.platform_id, or_(about_account, about_posts)
+        )
+        .order_by(StatusObservation.observed_at.desc().nulls_last(), StatusObservation.id.desc())
+    )
+    return [StatusView.model_validate(row) for row in rows]
+
+
+def account_status_view(
+    *, session: Session, platform: str, platform_account_id: str
+) -> AccountStatusView | None:
+    """An account with the status observations exports made of it, or None."""
+    row = session.execute(
+        select(Account, Platform.code)
+        .join(Platform, Platform.id == Account.platform_id)
+        .where(Platform.code == platform, Account.platform_account_id == platform_account_id)
+    ).first()
+    if row is None:
+        return None
+    account, code = row
+    return AccountStatusView(
+        id=account.id,
+        platform=code,
+        platform_account_id=account.platform_account_id,
+        handle=account.handle,
+        display_name=account.display_name,
+        followers=account.followers,
+        statuses=account_statuses(session=session, account_id=account.id),
+    )

@@ -1,33 +1,59 @@
-"""Where export files come from: plain files, folders, and zip archives.
+"""Where export files come from: plain files, folders, and zip archives (one level deep).
 
 A `Source` is one file to parse plus a way to find the media files it references,
 confined to the export's own folder (or archive): a reference like `../../etc/passwd`
-resolves to nothing. Zip archives are checked as a whole before anything is read:
-absolute or `..` member paths, too many members, too much uncompressed data, or a
-compression ratio no real export has (a zip bomb) refuse the archive outright.
+resolves to nothing.
+
+Zip archives: absolute or `..` member paths and too many members refuse the archive
+before anything is read. Sizes are never taken from the headers, which a hostile
+archive writes as it likes: every read of a member counts the bytes actually
+decompressed, and stops with `UnsafeArchive` the moment the archive's total passes its
+limit or a member expands past a ratio no real export has (a zip bomb). A member that
+is corrupt (bad CRC, truncated data) fails alone, as do a zip inside the zip that
+cannot be read and one nested deeper than one level; the other members are imported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from shaheen.errors import BadInput
 
-#: Limits for archives; generous for real exports, fatal for bombs.
-MAX_ZIP_MEMBERS = 200_000
-MAX_ZIP_TOTAL_BYTES = 64 * 1024**3
-MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member larger than 1 MiB
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """Limits for archives; generous for real exports, fatal for bombs."""
+
+    members: int = 200_000
+    total_bytes: int = 64 * 1024**3  # decompressed, across the archive and the zips in it
+    ratio: int = 200  # decompressed / compressed, per member ...
+    ratio_from: int = 1024**2  # ... once it has given this many bytes
 
 
 class UnsafeArchive(BadInput):
-    """A zip archive that is refused before anything in it is read."""
+    """A zip archive refused as unsafe: a path outside it, too many members, a bomb."""
+
+
+class CorruptArchive(BadInput):
+    """A zip archive, or one member of it, whose data cannot be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Something `expand` found but cannot offer as a source: reported, never raised, so
+    the other files of a folder or archive are still imported."""
+
+    name: str
+    reason: str
 
 
 #: How much of a file is read at a time when hashing or copying it.
@@ -120,16 +146,80 @@ class FileSource(Source):
         return FileSource(candidate, self.root)
 
 
-class ZipMemberSource(Source):
-    """A member of a checked zip archive."""
+@dataclass(eq=False)
+class _Budget:
+    """The decompressed bytes an archive (with the zips inside it) has given so far."""
 
-    def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
-        self.archive, self.info = archive, info
+    label: str
+    limits: ArchiveLimits
+    # The most bytes read from each member: reading a member again (sniffing, hashing,
+    # parsing) does not count it twice.
+    by_member: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+    def count(self, member: str, read_so_far: int) -> None:
+        before = self.by_member.get(member, 0)
+        if read_so_far > before:
+            self.by_member[member] = read_so_far
+            self.total += read_so_far - before
+        if self.total > self.limits.total_bytes:
+            raise UnsafeArchive(
+                f"{self.label}: more than {self.limits.total_bytes:,} bytes decompressed; "
+                "stopped there"
+            )
+
+
+class _CountingReader(io.RawIOBase):
+    """A member's decompressed stream that counts what it gives and stops at the limits."""
+
+    def __init__(self, inner: IO[bytes], info: zipfile.ZipInfo, name: str, budget: _Budget):
+        self._inner, self._info, self._name, self._budget = inner, info, name, budget
+        self._read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._inner.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise CorruptArchive(f"{self._name}: corrupt archive member ({exc})") from None
+        size = len(data)
+        buffer[:size] = data
+        self._read += size
+        limits = self._budget.limits
+        if self._read > limits.ratio_from and self._read > limits.ratio * max(
+            self._info.compress_size, 1
+        ):
+            raise UnsafeArchive(
+                f"{self._name}: expands past {limits.ratio}:1 ({self._read:,} bytes from "
+                f"{self._info.compress_size:,}); refused as a zip bomb"
+            )
+        self._budget.count(self._name, self._read)
+        return size
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+class ZipMemberSource(Source):
+    """A member of a checked zip archive, read through the archive's byte budget."""
+
+    def __init__(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, budget: _Budget
+    ) -> None:
+        self.archive, self.info, self.label, self.budget = archive, info, label, budget
         self.name = f"{label}!{info.filename}"
-        self.size = info.file_size
+        self.size = info.file_size  # declared: a hint for early refusals, never a limit
 
     def open(self) -> BinaryIO:
-        return self.archive.open(self.info)  # type: ignore[return-value]
+        try:
+            inner = self.archive.open(self.info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise CorruptArchive(f"{self.name}: corrupt archive member ({exc})") from None
+        counted = _CountingReader(inner, self.info, self.name, self.budget)
+        return io.BufferedReader(counted, CHUNK)
 
     def resolve(self, relative: str) -> Source | None:
         parts = _safe_parts(relative)
@@ -141,36 +231,23 @@ class ZipMemberSource(Source):
             info = self.archive.getinfo(wanted)
         except KeyError:
             return None
-        return ZipMemberSource(self.archive, info, self.name.split("!", 1)[0])
+        return ZipMemberSource(self.archive, info, self.label, self.budget)
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveCheck:
-    members: int
-    total_bytes: int
+def check_archive(archive: zipfile.ZipFile, label: str, limits: ArchiveLimits) -> None:
+    """Refuse an archive whose directory is unsafe, before extracting a single byte.
 
-
-def check_archive(archive: zipfile.ZipFile, label: str) -> ArchiveCheck:
-    """Refuse unsafe archives before extracting a single byte."""
+    Only what the directory lists for certain is checked here (how many members, where
+    they point); how much they expand is counted as they are read.
+    """
     infos = archive.infolist()
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise UnsafeArchive(f"{label}: {len(infos)} members is more than {MAX_ZIP_MEMBERS}")
-    total = 0
+    if len(infos) > limits.members:
+        raise UnsafeArchive(f"{label}: {len(infos)} members is more than {limits.members}")
     for info in infos:
         if _safe_parts(info.filename) is None:
             raise UnsafeArchive(
                 f"{label}: member {info.filename!r} points outside the archive; refused"
             )
-        total += info.file_size
-        big = info.file_size > 1024**2
-        if big and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-            raise UnsafeArchive(
-                f"{label}: member {info.filename!r} expands {info.file_size:,} bytes from "
-                f"{info.compress_size:,} (more than {MAX_ZIP_RATIO}:1); refused as a zip bomb"
-            )
-    if total > MAX_ZIP_TOTAL_BYTES:
-        raise UnsafeArchive(f"{label}: {total:,} bytes uncompressed is over the limit; refused")
-    return ArchiveCheck(len(infos), total)
 
 
 MEDIA_SUFFIXES = frozenset(
@@ -217,33 +294,79 @@ def _is_candidate(name: str) -> bool:
     return suffix not in MEDIA_SUFFIXES and suffix not in NOT_EXPORT_SUFFIXES
 
 
-def expand(path: Path) -> Iterator[Source]:
+def expand(path: Path, limits: ArchiveLimits | None = None) -> Iterator[Source | Unreadable]:
     """The export files under `path`: itself, a folder's files, or a zip's members.
 
     Inside folders and archives, attachments (images, video, audio) and web or read-me
     files are not yielded: exports reference the former, and the latter are not data.
-    A file named directly is always tried.
+    A file named directly is always tried. A zip inside a zip is opened (one level); a
+    part that cannot be read comes out as `Unreadable`, and the rest goes on. `BadInput`
+    is raised only when `path` itself cannot be used.
     """
+    limits = limits or ArchiveLimits()
     if path.is_dir():
-        root = path.resolve()
         for child in sorted(p for p in path.rglob("*") if p.is_file()):
             if any(part.startswith(".") for part in child.relative_to(path).parts):
                 continue
             if child.suffix.lower() == ".zip":
-                yield from expand(child)
+                try:
+                    yield from expand(child, limits)
+                except BadInput as exc:
+                    yield Unreadable(str(child), str(exc))
             elif _is_candidate(child.name):
-                yield FileSource(child, root)
+                yield FileSource(child, path.resolve())
         return
     if not path.exists():
         raise BadInput(f"{path}: no such file or folder")
     if zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        check_archive(archive, str(path))
-        for info in archive.infolist():
-            if not info.is_dir() and _is_candidate(info.filename):
-                yield ZipMemberSource(archive, info, str(path))
+        archive = _open_zip(path, str(path))
+        budget = _Budget(str(path), limits)
+        check_archive(archive, str(path), limits)
+        yield from _members(archive, str(path), budget, nested=False)
         return
     yield FileSource(path)
+
+
+def _open_zip(file: Path | IO[bytes], label: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        raise CorruptArchive(f"{label}: not a readable zip archive ({exc})") from None
+
+
+def _members(
+    archive: zipfile.ZipFile, label: str, budget: _Budget, *, nested: bool
+) -> Iterator[Source | Unreadable]:
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        if info.filename.lower().endswith(".zip"):
+            member = ZipMemberSource(archive, info, label, budget)
+            if nested:
+                reason = f"{member.name}: a zip nested more than one level; unzip it first"
+                yield Unreadable(member.name, reason)
+                continue
+            try:
+                yield from _inner_archive(member, budget)
+            except BadInput as exc:
+                yield Unreadable(member.name, str(exc))
+        elif _is_candidate(info.filename):
+            yield ZipMemberSource(archive, info, label, budget)
+
+
+def _inner_archive(member: ZipMemberSource, budget: _Budget) -> Iterator[Source | Unreadable]:
+    """The members of a zip inside the zip, copied to a temporary file (it needs seeking)
+    through the outer archive's byte budget."""
+    # Not a context manager: the inner ZipFile reads it until the import is done, and
+    # the file vanishes when both are collected.
+    copy = tempfile.TemporaryFile()  # noqa: SIM115
+    with member.open() as stream:
+        while chunk := stream.read(CHUNK):
+            copy.write(chunk)
+    copy.seek(0)
+    inner = _open_zip(copy, member.name)
+    check_archive(inner, member.name, budget.limits)
+    yield from _members(inner, member.name, budget, nested=True)
 
 
 class BytesSource(Source):

@@ -11,9 +11,11 @@ Streams stay streams: a file of any size passes through in constant memory.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from shaheen.errors import BadInput
 from shaheen.ingest import rules
 from shaheen.ingest.connectors import registry
 from shaheen.ingest.connectors._parsing import check_text_head, sniffable
@@ -27,6 +29,8 @@ from shaheen.ingest.connectors.base import (
     Skipped,
 )
 from shaheen.ingest.sources import Source
+
+log = logging.getLogger(__name__)
 
 #: How much of a file format detection looks at.
 HEAD_BYTES = 65536
@@ -46,15 +50,69 @@ def detect_format(source: Source, options: ConnectorOptions, format_name: str | 
     return connector
 
 
-def checked(items: Iterable[Item], platforms: frozenset[str] | set[str]) -> Iterator[Item]:
-    """Records the store can take, normalised; the others turned into `RecordError`s."""
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning about a record that is kept (a duplicate id, a disguising character)."""
+
+    error: RecordError
+
+
+#: How many post ids per file the duplicate check remembers (about 60 bytes each): a
+#: file with more primary posts is still imported whole, its later duplicates unflagged.
+DUPLICATE_MEMORY = 2_000_000
+
+
+def checked(items: Iterable[Item], platforms: frozenset[str] | set[str]) -> Iterator[Item | Notice]:
+    """Records the store can take, normalised; the others turned into `RecordError`s.
+
+    Kept records may come with `Notice`s: a primary post whose id was seen earlier in
+    the same file (the line is kept; the later one's values win), an account whose
+    handle or name holds control or bidi-override characters (kept as written,
+    flagged once per file).
+    """
+    seen_posts: set[int] = set()
+    flagged_accounts: set[tuple[str, str]] = set()
     for item in items:
         if not isinstance(item, Record):
             yield item
-        elif (reason := rules.problem(item, platforms)) is not None:
+            continue
+        if (reason := rules.problem(item, platforms)) is not None:
             yield RecordError(item.location, reason, platform=rules.platform_of(item))
-        else:
-            yield rules.normalised(item)
+            continue
+        record = rules.normalised(item)
+        post = record.post
+        if post is not None and record.primary:
+            key = hash((post.platform, post.platform_post_id))
+            if key in seen_posts:
+                yield Notice(
+                    RecordError(
+                        record.location,
+                        f"duplicate post id {post.platform_post_id!r}: seen earlier in this "
+                        "file; this line is kept too (its values win)",
+                        platform=post.platform,
+                    )
+                )
+            elif len(seen_posts) < DUPLICATE_MEMORY:
+                seen_posts.add(key)
+        for account in record.accounts:
+            identity = (account.platform, account.platform_account_id)
+            if identity in flagged_accounts:
+                continue
+            for field_name in ("handle", "display_name"):
+                found = rules.suspicious_characters(getattr(account, field_name))
+                if found:
+                    flagged_accounts.add(identity)
+                    yield Notice(
+                        RecordError(
+                            record.location,
+                            f"account {account.platform_account_id!r}: {field_name} holds "
+                            f"{', '.join(found)}; kept as written, flagged as it can "
+                            "disguise the name",
+                            platform=account.platform,
+                        )
+                    )
+                    break
+        yield record
 
 
 @dataclass
@@ -63,18 +121,41 @@ class Batch:
 
     records: list[Record] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordError] = field(default_factory=list)
     skipped: int = 0
+    # Why the file stopped here (a file-level fault), on its last batch only.
+    fault: str | None = None
 
     @property
     def read(self) -> int:
-        """Items this batch took from the file."""
+        """Items this batch took from the file (warnings are about records already counted)."""
         return len(self.records) + len(self.errors) + self.skipped
 
 
-def batches(items: Iterable[Item], size: int) -> Iterator[Batch]:
-    """`items` cut into batches of `size` records and errors; always at least one batch."""
+def batches(items: Iterable[Item | Notice], size: int) -> Iterator[Batch]:
+    """`items` cut into batches of `size` records and errors; always at least one batch.
+
+    A fault while reading (`BadInput`: a truncated document, an archive past its
+    limits; or anything unexpected a connector raises) ends the stream: the records read
+    before it come out in a last batch that carries the fault, so they are kept.
+    """
     batch = Batch()
-    for item in items:
+    stream = iter(items)
+    while True:
+        try:
+            item = next(stream)
+        except StopIteration:
+            break
+        except BadInput as exc:
+            batch.fault = str(exc)
+            break
+        except Exception as exc:  # a connector's bug met on this file: the file's fault
+            log.exception("reading stopped")
+            batch.fault = f"reading stopped ({type(exc).__name__}: {exc}); the log has details"
+            break
+        if isinstance(item, Notice):
+            batch.warnings.append(item.error)
+            continue
         if isinstance(item, Skipped):
             batch.skipped += 1
             continue

@@ -77,7 +77,7 @@ class ConnectorContract:
                 if isinstance(item, RecordError | Skipped):
                     assert item.reason
                     continue
-                assert item.post is not None or item.accounts
+                assert item.post is not None or item.accounts or item.statuses
                 for account in item.accounts:
                     assert account.platform in PLATFORM_CODES
                     assert account.platform_account_id

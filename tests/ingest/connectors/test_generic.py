@@ -61,3 +61,35 @@ class TestGenericJsonl(ConnectorContract):
         data = b'{"post_id": "1", "account_id": "a", "text": "t"}\n'
         (record,) = records(list(connector.parse(BytesSource("p.jsonl", data))))
         assert record.post is not None and record.post.platform == "tiktok"
+
+
+def test_values_ids_counts_and_shapes_are_refused_by_name() -> None:
+    items = items_of(GenericJsonlConnector(), "generic/values.jsonl")
+    kept = [r.post.platform_post_id for r in records(items) if r.post]
+    assert kept == [
+        "1794000000000000001",  # an integer id, exact
+        "1794000000000000002",
+        "1794000000000000002",  # a duplicate: kept (the importer warns)
+        "1794000000000000007",
+        "1794000000000000011",
+    ]
+    assert records(items)[0].accounts[0].platform_account_id == "930001"
+    reasons = {e.location: e.reason for e in errors(items)}
+    assert reasons["line 3"].startswith("post_id 1.794e+18 is a floating-point number")
+    assert reasons["line 4"] == "count 1e+30 does not fit a 64-bit column"
+    assert reasons["line 5"] == "count '99999999999999999999' does not fit a 64-bit column"
+    assert reasons["line 8"] == "text must be text, not an object"
+    assert reasons["line 9"] == "account_name must be text, not the number 12345"
+    assert reasons["line 10"].startswith("impossible time '9999-12-31T23:59:59-05:00'")
+    assert len(reasons) == 6
+
+
+def test_a_csv_row_with_an_extra_column_costs_only_itself() -> None:
+    data = b"platform,post_id,account_id,text\nx,1,a,fine\nx,2,a,one,too many\nx,3,a,fine\n"
+    items = list(GenericCsvConnector().parse(BytesSource("extra.csv", data)))
+    assert [r.post.platform_post_id for r in records(items) if r.post] == ["1", "3"]
+    (error,) = errors(items)
+    assert (error.location, error.reason) == (
+        "line 3",
+        "row has 1 value(s) more than the header's 4 columns (an unquoted comma?)",
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from shaheen.ingest.connectors.base import BadSource
+from shaheen.ingest.connectors.base import BadSource, ConnectorOptions
 from shaheen.ingest.connectors.telegram import TelegramExportConnector
 from tests.ingest.connectors.contract import (
     ConnectorContract,
@@ -65,3 +67,14 @@ class TestTelegramExport(ConnectorContract):
     def test_a_truncated_export_is_refused_whole(self) -> None:
         with pytest.raises(BadSource, match="truncated"):
             items_of(self.connector(), "telegram/truncated.json")
+
+
+def test_date_without_unixtime_is_local_to_the_export_zone() -> None:
+    karachi = TelegramExportConnector(ConnectorOptions(timezone="Asia/Karachi"))
+    items = items_of(karachi, "telegram/local_dates.json")
+    posts = {r.post.platform_post_id: r.post for r in records(items) if r.post}
+    assert posts["1700000009/1"].posted_at == datetime(2026, 10, 1, 3, 5, tzinfo=UTC)  # 08:05 PKT
+    assert posts["1700000009/2"].posted_at == datetime(2026, 10, 1, 3, 10, tzinfo=UTC)  # unixtime
+    (error,) = errors(items)
+    assert error.location == "chat Fictional Local Times, message 3"
+    assert "2026-13-01T08:10:00" in error.reason

@@ -22,6 +22,8 @@ from tests.ingest.connectors.contract import (
 
 SAMPLES = "samples/whatsapp/joweich__chat-miner__test_"
 ANDROID = "whatsapp/android/WhatsApp Chat with Fictional Group.txt"
+YEAR_FIRST = "whatsapp/year_first_android.txt"
+IOS_YEAR = "whatsapp/year_first_ios.txt"
 
 
 class TestWhatsappChat(ConnectorContract):
@@ -30,6 +32,8 @@ class TestWhatsappChat(ConnectorContract):
     FIXTURES = (
         ANDROID,
         "whatsapp/_chat.txt",
+        YEAR_FIRST,
+        IOS_YEAR,
         SAMPLES + "ddmmyy_24hrs.txt",
         SAMPLES + "mmddyyyy_12hrs.txt",
         SAMPLES + "[mmddyy]_24hrs.txt",
@@ -67,7 +71,7 @@ class TestWhatsappChat(ConnectorContract):
         oks = [r.post.platform_post_id for r in found if r.post and r.post.text == "ok"]
         assert len(oks) == 2 and len(set(oks)) == 2  # same text, same minute: two messages
         assert [e.reason for e in errors(items)] == [
-            "impossible date or time: day is out of range for month"
+            "impossible date or time '31/02/2026, 21:11': day is out of range for month"
         ]
 
     def test_local_times_use_the_export_zone(self) -> None:
@@ -102,3 +106,36 @@ def test_chat_name_comes_from_the_file_name(tmp_path: Path) -> None:
     found = records(items_of(WhatsappChatConnector(), ANDROID))
     assert found[0].post is not None and found[0].post.raw is not None
     assert found[0].post.raw["chat"] == "Fictional Group"
+
+
+def test_year_first_android_dates_and_text_kept_byte_for_byte() -> None:
+    items = items_of(WhatsappChatConnector(ConnectorOptions(timezone="UTC")), YEAR_FIRST)
+    posts = [r.post for r in records(items) if r.post]
+    assert [p.posted_at for p in posts] == [
+        datetime(2026, 10, 1, 21, 6, tzinfo=UTC),
+        datetime(2026, 10, 1, 21, 7, tzinfo=UTC),
+        datetime(2026, 10, 2, 9, 0, tzinfo=UTC),
+    ]
+    assert posts[0].text == "price is 500\u00a0Rs, see  you  "  # NBSP and spaces as written
+    assert posts[1].text == "second\u202fline follows\ncontinued here"
+    (error,) = errors(items)
+    assert error.location == "line 5"
+    assert (
+        error.reason == "impossible date or time '2026/02/30, 21:08': day is out of range for month"
+    )
+    assert len(skipped(items)) == 1
+
+
+def test_year_first_ios_brackets() -> None:
+    items = items_of(WhatsappChatConnector(ConnectorOptions(timezone="Asia/Karachi")), IOS_YEAR)
+    found = records(items)
+    assert not errors(items)
+    assert found[0].post is not None and found[0].post.text == "hello\u00a0there"
+    assert found[0].post.posted_at == datetime(2026, 10, 1, 16, 5, 11, tzinfo=UTC)
+    assert found[1].post is not None and found[1].post.posted_at == datetime(
+        2026, 10, 1, 16, 6, tzinfo=UTC
+    )
+    assert [m.path for m in found[1].media] == ["00000013-PHOTO-2026-10-01-21-06-00.jpg"]
+    assert found[2].post is not None and found[2].post.posted_at == datetime(
+        2026, 10, 13, 5, 0, tzinfo=UTC
+    )

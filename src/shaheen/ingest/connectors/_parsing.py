@@ -9,6 +9,8 @@ error, never the file's.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import json
 import re
 import reprlib
@@ -19,6 +21,7 @@ from typing import IO, Any
 
 import ijson
 
+from shaheen.errors import BadInput
 from shaheen.ingest.connectors.base import BadSource, Item, RecordError
 from shaheen.ingest.sources import Source
 
@@ -58,6 +61,8 @@ def clean_json(value: Any) -> Any:
 
 def excerpt_json(value: object) -> str:
     """An excerpt of a decoded JSON value, whatever it holds (deep nesting included)."""
+    if isinstance(value, str):
+        return excerpt(value)
     try:
         return excerpt(json.dumps(value, default=str, ensure_ascii=False)[: EXCERPT * 4])
     except (ValueError, TypeError, RecursionError):
@@ -86,12 +91,12 @@ def guarded(
 
     Why catch everything: a hostile or odd record (a list where an object belongs, a
     number where text belongs) can make any line of a connector raise, and the rule is
-    that one record never costs the file. A file-level fault is `BadSource`, which is
-    let through.
+    that one record never costs the file. A file-level fault (`BadSource`, an archive
+    stopped at its limits) is let through.
     """
     try:
         return build()
-    except BadSource:
+    except BadInput:
         raise
     except Exception as exc:  # one record's fault, whatever it is
         return RecordError(location, describe(exc), excerpt_json(raw), platform)
@@ -397,3 +402,46 @@ def _json_array(source: Source) -> Iterator[tuple[str, Any]]:
             raise BadSource(f"{source.name}: malformed or truncated JSON: {exc}") from None
         except UnicodeDecodeError as exc:
             raise BadSource(f"{source.name}: not UTF-8 at byte {exc.start}") from None
+
+
+#: The longest CSV field read (a post's text with its quoting): far above real posts,
+#: low enough that an unclosed quote cannot swallow a whole file into memory.
+CSV_FIELD_LIMIT = 16 * 1024 * 1024
+
+
+def iter_csv_rows(source: Source) -> Iterator[tuple[str, dict[str, str]] | RecordError]:
+    """(location, row) for each CSV row under the header; a bad row is a `RecordError`.
+
+    Bad rows: not UTF-8, more values than the header has columns (an unquoted comma
+    shifts every field after it, so none of them can be trusted), a field over the
+    limit. The reader goes on after each.
+    """
+    encoding = check_text_head(source, head(source))
+    # A process-wide setting of the csv module; every caller wants the same limit.
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with source.open() as stream:
+        text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
+        reader = csv.DictReader(text)
+        width = len(reader.fieldnames or [])
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield RecordError(f"near line {reader.line_num + 1}", f"unreadable CSV: {exc}")
+                continue
+            location = f"line {reader.line_num}"
+            values = [v for v in row.values() if isinstance(v, str)]
+            extra = row.pop(None, None)
+            if any("\udc80" <= ch <= "\udcff" for v in values for ch in v):
+                yield RecordError(location, "row is not UTF-8 text", excerpt(",".join(values)))
+            elif extra:
+                yield RecordError(
+                    location,
+                    f"row has {len(extra)} value(s) more than the header's {width} columns "
+                    "(an unquoted comma?)",
+                    excerpt(",".join(values)),
+                )
+            else:
+                yield location, row

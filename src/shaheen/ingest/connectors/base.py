@@ -2,7 +2,8 @@
 
 A connector turns one source file into a stream of items, each one of:
 
-* `Record`: a post and/or the accounts it reveals, plus references to media files;
+* `Record`: a post and/or the accounts it reveals, plus references to media files and
+  status observations (what a platform said about an account or post it withheld);
 * `RecordError`: a record that cannot be used, with where it was and why;
 * `Skipped`: something that is not content (a "you were added" system line), counted so
   that what was read always equals what was stored, rejected or skipped.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from shaheen.errors import BadInput
-from shaheen.ingest.schemas import AccountRecord, PostRecord
+from shaheen.ingest.schemas import AccountRecord, PostRecord, StatusRecord
 from shaheen.ingest.sources import Source
 
 
@@ -49,12 +50,18 @@ class MediaRef:
 
 @dataclass(slots=True)
 class Record:
-    """One usable record: usually a post with its author, sometimes accounts alone."""
+    """One usable record: usually a post with its author, sometimes accounts alone.
+
+    `primary` is False for what a file repeats by design (a quoted tweet included in
+    every page that quotes it): only primary posts seen twice in a file are duplicates.
+    """
 
     location: str
     post: PostRecord | None = None
     accounts: list[AccountRecord] = field(default_factory=list)
     media: list[MediaRef] = field(default_factory=list)
+    statuses: list[StatusRecord] = field(default_factory=list)
+    primary: bool = True
 
 
 @dataclass(slots=True)
@@ -80,11 +87,19 @@ Item = Record | RecordError | Skipped
 
 @dataclass(frozen=True, slots=True)
 class ConnectorOptions:
-    """Per-run options: column mapping and platform (generic formats), local time zone."""
+    """Per-run options: column mapping and platform (generic formats), local time zone.
+
+    `timezone` is the zone of exports that write local times without one (WhatsApp,
+    Telegram's `date`). `tz_abbreviations` settles zone abbreviations that name several
+    offsets (`IST` → `Asia/Kolkata`); `timezone_given` says the user named `timezone`
+    explicitly, which settles any ambiguous abbreviation too.
+    """
 
     mapping: dict[str, str] = field(default_factory=dict)
     platform: str | None = None
     timezone: str = "Asia/Karachi"
+    tz_abbreviations: dict[str, str] = field(default_factory=dict)
+    timezone_given: bool = False
 
 
 class Connector(ABC):

@@ -1,51 +1,44 @@
 """Meta posts as CrowdTangle exported them: CSV for Facebook pages/groups and Instagram.
 
 CrowdTangle has no post-id column, so a post is identified by its URL (`/posts/<id>`,
-`/p/<shortcode>/`, else the URL itself). Times carry a zone abbreviation
-(`2021-03-01 10:12:45 EST`); an abbreviation we cannot place is an error for that row
-rather than a guess. Rows are read as they stream; a row that is not UTF-8 is reported
-on its own.
+`/p/<shortcode>/`, else the URL itself). Times carry the dashboard's zone abbreviation
+(`2021-03-01 10:12:45 EST`), resolved from tzdata (see `_zones`): an abbreviation with
+one offset is read; an ambiguous one (`IST`, `CST`, `BST`, `PST`) is refused by name
+unless `--tz-abbrev IST=Asia/Kolkata` or `--timezone` settles it; an unknown one is an
+error for that row rather than a guess. Rows are read as they stream; a row that is
+not UTF-8, or has more values than the header, is reported on its own.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timezone, tzinfo
+from functools import partial
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from shaheen.ingest.connectors import _zones
 from shaheen.ingest.connectors._parsing import (
-    check_text_head,
     clean_json,
     clean_text,
-    excerpt,
-    head,
+    guarded,
+    iter_csv_rows,
     parse_time,
+    to_id,
     to_int,
 )
-from shaheen.ingest.connectors.base import Connector, Item, Record, RecordError
+from shaheen.ingest.connectors.base import (
+    Connector,
+    ConnectorOptions,
+    Item,
+    Record,
+    RecordError,
+)
 from shaheen.ingest.schemas import AccountRecord, PostRecord
 from shaheen.ingest.sources import Source
 from shaheen.platforms.registry import platform_from_url
 
-_ZONES = {
-    "UTC": 0,
-    "GMT": 0,
-    "PKT": 5,
-    "EST": -5,
-    "EDT": -4,
-    "CST": -6,
-    "CDT": -5,
-    "MST": -7,
-    "MDT": -6,
-    "PST": -8,
-    "PDT": -7,
-    "BST": 1,
-    "CET": 1,
-    "CEST": 2,
-}
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*([A-Za-z]{2,5})?$")
 _FB_POST = re.compile(r"/(\d+)/posts/(\d+)")
 _IG_POST = re.compile(r"/(?:p|reel|tv)/([A-Za-z0-9_-]+)")
@@ -61,32 +54,16 @@ class CrowdtangleCsvConnector(Connector):
         return 0.0
 
     def parse(self, source: Source) -> Iterator[Item]:
-        encoding = check_text_head(source, head(source))
-        with source.open() as stream:
-            text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
-            reader = csv.DictReader(text)
-            columns = set(reader.fieldnames or [])
-            for row in reader:
-                location = f"line {reader.line_num}"
-                if any(
-                    "\udc80" <= ch <= "\udcff"
-                    for value in row.values()
-                    if value
-                    for ch in value
-                    if isinstance(value, str)
-                ):
-                    yield RecordError(
-                        location,
-                        "row is not UTF-8 text",
-                        excerpt(",".join(str(v) for v in row.values())),
-                    )
-                    continue
-                try:
-                    yield _record(row, columns, location)
-                except ValueError as exc:
-                    yield RecordError(
-                        location, str(exc), excerpt(",".join(str(v) for v in row.values()))
-                    )
+        columns: set[str] | None = None
+        for row in iter_csv_rows(source):
+            if isinstance(row, RecordError):
+                yield row
+                continue
+            location, values = row
+            if columns is None:
+                columns = set(values)
+            build = partial(_record, values, columns, location, self.options)
+            yield guarded(location, build, ",".join(values.values()))
 
 
 def _platform(row: dict[str, str], columns: set[str]) -> str:
@@ -105,25 +82,50 @@ def _post_id(url: str) -> str:
     return (parts.netloc + parts.path).rstrip("/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _time(value: str) -> datetime:
+def _time(value: str, options: ConnectorOptions) -> datetime:
     match = _STAMP.match(value.strip())
     if match is None:
         return parse_time(value)
-    stamp, zone = match.groups()
-    if zone and zone.upper() not in _ZONES:
-        raise ValueError(f"unknown time zone {zone!r} in {value!r}")
-    offset = timezone(timedelta(hours=_ZONES[zone.upper()] if zone else 0))
-    moment = datetime.fromisoformat(stamp.replace(" ", "T")).replace(tzinfo=offset)
-    return parse_time(moment.astimezone(UTC).isoformat())
+    stamp, abbreviation = match.groups()
+    try:
+        local = datetime.fromisoformat(stamp.replace(" ", "T"))
+    except ValueError:
+        raise ValueError(f"unreadable time {value!r}") from None
+    zone = _zone(abbreviation, value, options) if abbreviation else UTC
+    return parse_time(local.replace(tzinfo=zone).isoformat())
 
 
-def _record(row: dict[str, str], columns: set[str], location: str) -> Record:
+def _zone(abbreviation: str, value: str, options: ConnectorOptions) -> tzinfo:
+    """The zone an abbreviation stands for; refused by name when it is not one."""
+    name = abbreviation.upper()
+    if name in options.tz_abbreviations:
+        return ZoneInfo(options.tz_abbreviations[name])
+    known = _zones.lookup(name)
+    if known is None:
+        raise ValueError(
+            f"unknown time zone {abbreviation!r} in {value!r}; give --tz-abbrev {name}=Area/City"
+        )
+    if known.offset is not None:
+        return timezone(known.offset)
+    if options.timezone_given:
+        return ZoneInfo(options.timezone)
+    raise ValueError(
+        f"ambiguous time zone {abbreviation!r} in {value!r}: {known.describe()}; "
+        f"give --tz-abbrev {name}=Area/City or --timezone"
+    )
+
+
+def _record(
+    row: dict[str, str], columns: set[str], location: str, options: ConnectorOptions
+) -> Record:
     url = (row.get("URL") or "").strip()
     if not url:
         raise ValueError("row has no URL, which identifies the post")
     platform = _platform(row, columns)
     handle = (row.get("User Name") or "").strip() or None
-    account_id = (row.get("Facebook Id") or "").strip() or (handle.lower() if handle else "")
+    facebook_id = (row.get("Facebook Id") or "").strip()
+    account_id = to_id(facebook_id, "Facebook Id") if facebook_id else ""
+    account_id = account_id or (handle.lower() if handle else "")
     if not account_id:
         raise ValueError("row has neither `Facebook Id` nor `User Name`")
     name = (row.get("Page Name") or row.get("Account") or "").strip() or None
@@ -147,7 +149,7 @@ def _record(row: dict[str, str], columns: set[str], location: str) -> Record:
         platform_account_id=account_id,
         text=clean_text(text),
         url=url,
-        posted_at=_time(created),
+        posted_at=_time(created, options),
         reach=to_int(views),
         raw=clean_json({k: v for k, v in row.items() if k and v}),
     )

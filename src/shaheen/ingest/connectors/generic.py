@@ -24,22 +24,20 @@ Columns with other names are mapped with `--map canonical=source`, for example
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator, Mapping
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from shaheen.ingest.connectors._parsing import (
-    check_text_head,
     clean_json,
-    clean_text,
-    excerpt,
-    head,
+    guarded,
+    iter_csv_rows,
     iter_json_documents,
     parse_time,
+    text_of,
     to_bool,
+    to_id,
     to_int,
 )
 from shaheen.ingest.connectors.base import Connector, Item, MediaRef, Record, RecordError
@@ -90,10 +88,7 @@ class _Mapped(Connector):
         return value.strip() if isinstance(value, str) else value
 
     def _row(self, row: Mapping[str, Any], location: str) -> Item:
-        try:
-            return self._record(row, location)
-        except ValueError as exc:
-            return RecordError(location, str(exc), excerpt(json.dumps(row, default=str)))
+        return guarded(location, partial(self._record, row, location), row)
 
     def _record(self, row: Mapping[str, Any], location: str) -> Record:
         # One pass over the mapping per row: this is the hot path of bulk imports.
@@ -102,41 +97,47 @@ class _Mapped(Connector):
             for field, column in self._columns.items()
             if (value := row.get(column)) not in (None, "")
         }
-        url = v.get("url")
+        url = text_of(v.get("url"), "url")
         platform = (
-            v.get("platform") or self.options.platform or (platform_from_url(url) if url else None)
+            text_of(v.get("platform"), "platform")
+            or self.options.platform
+            or (platform_from_url(url) if url else None)
         )
         if platform not in PLATFORM_CODES:
             raise ValueError(f"unknown or missing platform {platform!r}; give --platform")
-        handle = v.get("account_handle")
-        account_id = v.get("account_id") or (handle.lower() if handle else None)
-        post_id = v.get("post_id")
+        handle = text_of(v.get("account_handle"), "account_handle")
+        if "account_id" in v:
+            account_id: str | None = to_id(v["account_id"], "account_id")
+        else:
+            account_id = handle.lower() if handle else None
+        post_id = to_id(v["post_id"], "post_id") if "post_id" in v else None
         if post_id is None or account_id is None:
             raise ValueError("row needs post_id and account_id (or account_handle)")
         used = self._used
         extra = {k: x for k, x in row.items() if k not in used and x not in (None, "")}
         account = AccountRecord(
             platform=platform,
-            platform_account_id=str(account_id),
-            handle=clean_text(handle.lstrip("@")) if handle else None,
-            display_name=clean_text(str(v["account_name"])) if "account_name" in v else None,
-            bio=clean_text(str(v["account_bio"])) if "account_bio" in v else None,
+            platform_account_id=account_id,
+            handle=handle.lstrip("@") if handle else None,
+            display_name=text_of(v.get("account_name"), "account_name"),
+            bio=text_of(v.get("account_bio"), "account_bio"),
             followers=to_int(v.get("account_followers")),
             verified=to_bool(v.get("account_verified")),
         )
+        language = text_of(v.get("language"), "language")
         post = PostRecord(
             platform=platform,
-            platform_post_id=str(post_id),
-            platform_account_id=str(account_id),
-            text=clean_text(str(v.get("text", ""))),
-            language=v.get("language"),
+            platform_post_id=post_id,
+            platform_account_id=account_id,
+            text=text_of(v.get("text"), "text") or "",
+            language=language[:16] if language else None,
             url=url,
             posted_at=parse_time(v["posted_at"]) if "posted_at" in v else None,
             reach=to_int(v.get("reach")),
             raw=clean_json(extra) if extra else None,
         )
-        media = v.get("media")
-        refs = [MediaRef(p.strip()) for p in str(media).split(";") if p.strip()] if media else []
+        media = text_of(v.get("media"), "media")
+        refs = [MediaRef(p.strip()) for p in media.split(";") if p.strip()] if media else []
         return Record(location, post=post, accounts=[account], media=refs)
 
 
@@ -177,14 +178,8 @@ class GenericCsvConnector(_Mapped):
 
     def parse(self, source: Source) -> Iterator[Item]:
         self._validate_mapping()
-        encoding = check_text_head(source, head(source))
-        with source.open() as stream:
-            text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape", newline="")
-            reader = csv.DictReader(text)
-            for row in reader:
-                location = f"line {reader.line_num}"
-                values = [v for v in row.values() if isinstance(v, str)]
-                if any("\udc80" <= ch <= "\udcff" for v in values for ch in v):
-                    yield RecordError(location, "row is not UTF-8 text", excerpt(",".join(values)))
-                    continue
-                yield self._row(row, location)
+        for row in iter_csv_rows(source):
+            if isinstance(row, RecordError):
+                yield row
+            else:
+                yield self._row(row[1], row[0])

@@ -6,14 +6,20 @@ to gigabytes, so messages are built one at a time from parser events and never a
 `text` is either a string or a list mixing strings and entity objects (`{"type":
 "bold", "text": ...}`); both flatten to plain text. `service` messages (joins, pins) are
 skipped and counted. Photos and files are referenced relative to the export folder.
+
+Times: `date_unixtime` (newer exports) is exact. An export that has only `date`
+(`2026-10-01T08:05:00`) wrote the exporting computer's local time, without a zone: it
+is read in the configured export zone, like WhatsApp's, never as UTC.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
+from datetime import tzinfo
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ijson
 
@@ -21,10 +27,11 @@ from shaheen.ingest.connectors._parsing import (
     check_text_head,
     clean_json,
     clean_text,
-    excerpt,
+    guarded,
     head,
     looks_like_json,
     parse_time,
+    to_id,
 )
 from shaheen.ingest.connectors.base import (
     BadSource,
@@ -61,6 +68,7 @@ class TelegramExportConnector(Connector):
 
     def parse(self, source: Source) -> Iterator[Item]:
         check_text_head(source, head(source))
+        zone = ZoneInfo(self.options.timezone)
         chat: dict[str, Any] = {}
         chat_count = 0
         builder: ijson.ObjectBuilder | None = None
@@ -74,7 +82,7 @@ class TelegramExportConnector(Connector):
                         if prefix == message_prefix and event == "end_map":
                             index += 1
                             where = f"chat {chat.get('name') or chat_count}, message {index}"
-                            yield _message(chat, builder.value, where)
+                            yield _message(chat, builder.value, where, zone)
                             builder = None
                         continue
                     if event == "start_map" and prefix in _MESSAGE_PREFIXES:
@@ -105,31 +113,32 @@ def _flatten(text: Any) -> str:
     return ""
 
 
-def _message(chat: dict[str, Any], message: Any, location: str) -> Item:
+def _message(chat: dict[str, Any], message: Any, location: str, zone: tzinfo) -> Item:
     if not isinstance(message, dict):
         return RecordError(location, "a message must be a JSON object", platform=PLATFORM)
     if message.get("type") == "service":
         return Skipped(location, f"service message ({message.get('action', 'unknown')})")
-    try:
-        return _record(chat, message, location)
-    except (ValueError, TypeError) as exc:
-        return RecordError(location, str(exc), excerpt(json.dumps(message, default=str)), PLATFORM)
+    return guarded(location, partial(_record, chat, message, location, zone), message, PLATFORM)
 
 
-def _record(chat: dict[str, Any], message: dict[str, Any], location: str) -> Record:
+def _record(chat: dict[str, Any], message: dict[str, Any], location: str, zone: tzinfo) -> Record:
     sender = message.get("from") or chat.get("name")
     sender_id = message.get("from_id")
     if not sender and not sender_id:
         raise ValueError("message has neither `from` nor `from_id`")
-    account_id = str(sender_id) if sender_id else f"name:{sender}"
-    when = message.get("date_unixtime") or message.get("date")
-    if when is None:
+    account_id = to_id(sender_id, "from_id") if sender_id else f"name:{sender}"
+    if message.get("date_unixtime") not in (None, ""):
+        when = message["date_unixtime"]
+        posted_at = parse_time(when)
+    elif message.get("date") not in (None, ""):
+        when = message["date"]
+        posted_at = parse_time(when, local=zone)  # local time of the exporting computer
+    else:
         raise ValueError("message has no date")
-    posted_at = parse_time(when)
     text = clean_text(_flatten(message.get("text")))
     chat_key = str(chat.get("id") or chat.get("name") or "chat")
     if message.get("id") is not None:
-        post_id = f"{chat_key}/{message['id']}"
+        post_id = f"{chat_key}/{to_id(message['id'], 'message id')}"
     else:  # trimmed exports drop ids: a digest of what identifies the message instead
         digest = hashlib.sha256(f"{when}|{account_id}|{text}".encode()).hexdigest()[:16]
         post_id = f"{chat_key}/h{digest}"

@@ -6,18 +6,18 @@ account's platform id. A response whose `error.code` is not `ok` is reported who
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from shaheen.ingest.connectors._parsing import (
     clean_json,
-    clean_text,
-    describe,
-    excerpt,
+    guarded,
     iter_json_documents,
     looks_like_json,
     parse_time,
+    text_of,
+    to_id,
     to_int,
 )
 from shaheen.ingest.connectors.base import Connector, Item, Record, RecordError
@@ -52,36 +52,36 @@ def _response(location: str, response: Any) -> Iterator[Item]:
         yield RecordError(location, "not a TikTok API response", platform=PLATFORM)
         return
     error = response.get("error") or {}
-    if isinstance(error, dict) and error.get("code", "ok") != "ok":
+    if isinstance(error, dict) and str(error.get("code", "ok")) != "ok":
         yield RecordError(
             location,
             f"API error {error.get('code')}: {error.get('message', '')}",
             platform=PLATFORM,
         )
         return
-    videos = (response.get("data") or {}).get("videos")
+    data = response.get("data")
+    videos = data.get("videos") if isinstance(data, dict) else None
     if not isinstance(videos, list):
         yield RecordError(location, "response has no data.videos list", platform=PLATFORM)
         return
     for index, video in enumerate(videos):
         where = f"{location}, video {index + 1}"
-        try:
-            yield _record(video, where)
-        except (ValueError, KeyError, TypeError) as exc:
-            yield RecordError(where, describe(exc), excerpt(json.dumps(video)), PLATFORM)
+        yield guarded(where, partial(_record, video, where), video, PLATFORM)
 
 
 def _record(video: dict[str, Any], location: str) -> Record:
-    username = str(video["username"]).strip()
+    if not isinstance(video, dict):
+        raise ValueError("a video must be a JSON object")
+    username = (text_of(video["username"], "username") or "").strip()
     if not username:
         raise ValueError("video has an empty username")
-    video_id = str(video["id"])
+    video_id = to_id(video.get("id"), "video id")
     account_id = username.lower()
     post = PostRecord(
         platform=PLATFORM,
         platform_post_id=video_id,
         platform_account_id=account_id,
-        text=clean_text(video.get("video_description") or ""),
+        text=text_of(video.get("video_description"), "video_description") or "",
         url=f"https://www.tiktok.com/@{username}/video/{video_id}",
         posted_at=parse_time(video["create_time"]),
         reach=to_int(video.get("view_count")),

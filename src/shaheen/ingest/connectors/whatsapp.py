@@ -3,11 +3,16 @@
     30/01/19, 20:49 - Name: message             Android, day first, 24-hour
     01/30/2019, 08:49 p. m. - Name: message     Android, month first, 12-hour (Spanish)
     [01/30/19 20:49] Name: message              iOS, bracketed
+    2019/01/30, 20:49 - Name: message           year first (Japanese, Chinese, ISO locales)
+    [2019-01-30, 20:49:11] Name: message        iOS, year first
 
 Whether dates are day- or month-first is not written anywhere, so the file is read
 twice: the first pass finds a day above 12 in one position or the other (ambiguous
-files are read day-first, as Pakistani phones write them). Times are local to the phone
-that exported the chat, without a zone, and are read in the configured export zone.
+files are read day-first, as Pakistani phones write them); year-first dates are always
+year, month, day. Times are local to the phone that exported the chat, without a zone,
+and are read in the configured export zone; a date that cannot exist (31/02) is
+rejected by name. The message text is kept exactly as written, non-breaking and narrow
+spaces included: only the header (date, time, sender) is parsed.
 Lines without a timestamp continue the message above. Lines with a timestamp but no
 `Name:` are system notices and are skipped. Members are known by phone number (kept
 as such) or by the exporter's contact name, which is only unique within one chat.
@@ -43,11 +48,18 @@ from shaheen.ingest.schemas import AccountRecord, PostRecord
 from shaheen.ingest.sources import Source
 
 PLATFORM = "whatsapp"
-_TIME = r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?(?:\s*([aApP])\.?\s*[mM]\.?)?"
-_DATE = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})"
-_ANDROID = re.compile(rf"^{_DATE},?\s+{_TIME}\s+-\s+(.*)$")
-_IOS = re.compile(rf"^\[{_DATE},?\s+{_TIME}\]\s+(.*)$")
-_SPACES = re.compile(r"[\u00a0\u202f\u2007]")
+# `\s` matches the no-break and narrow no-break spaces phones put around times, so the
+# header is matched on the line as written and the text after it is never rewritten.
+_TIME = (
+    r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:\s*(?P<meridiem>[aApP])\.?\s*[mM]\.?)?"
+)
+_DATE = (
+    r"(?:(?P<y>\d{4})[/.\-](?P<ym>\d{1,2})[/.\-](?P<yd>\d{1,2})"
+    r"|(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<year>\d{2,4}))"
+)
+_ANDROID = re.compile(rf"^(?P<stamp>{_DATE},?\s+{_TIME})\s+-\s+(?P<rest>.*)$", re.DOTALL)
+_IOS = re.compile(rf"^\[(?P<stamp>{_DATE},?\s+{_TIME})\]\s+(?P<rest>.*)$", re.DOTALL)
 _MARKS = "\u200e\u200f\ufeff"
 _ATTACHED_IOS = re.compile(r"<attached:\s*([^>]+)>")
 _ATTACHED_ANDROID = re.compile(r"^(\S+\.\w{2,5}) \(file attached\)")
@@ -65,24 +77,23 @@ class _Header:
     second: int
     meridiem: str | None
     rest: str
+    stamp: str
+    year_first: bool = False
 
 
 def _header(line: str) -> _Header | None:
-    line = _SPACES.sub(" ", line.lstrip(_MARKS))
-    match = _ANDROID.match(line) or _IOS.match(line)
+    match = _ANDROID.match(line.lstrip(_MARKS)) or _IOS.match(line.lstrip(_MARKS))
     if match is None:
         return None
-    a, b, year, hour, minute, second, meridiem, rest = match.groups()
-    return _Header(
-        int(a),
-        int(b),
-        int(year),
-        int(hour),
-        int(minute),
-        int(second or 0),
-        meridiem.lower() if meridiem else None,
-        rest,
-    )
+    g = match.groupdict()
+    meridiem = g["meridiem"].lower() if g["meridiem"] else None
+    time = (int(g["hour"]), int(g["minute"]), int(g["second"] or 0))
+    stamp = " ".join(g["stamp"].split())
+    if g["y"] is not None:  # year first: always year, month, day
+        return _Header(
+            int(g["yd"]), int(g["ym"]), int(g["y"]), *time, meridiem, g["rest"], stamp, True
+        )
+    return _Header(int(g["a"]), int(g["b"]), int(g["year"]), *time, meridiem, g["rest"], stamp)
 
 
 class WhatsappChatConnector(Connector):
@@ -126,7 +137,7 @@ class WhatsappChatConnector(Connector):
             if isinstance(line, RecordError):
                 continue
             header = _header(line)
-            if header is None:
+            if header is None or header.year_first:
                 continue
             if header.day_or_month > 12:
                 return True
@@ -151,7 +162,8 @@ class WhatsappChatConnector(Connector):
         sender, separator, first = header.rest.partition(":")
         if not separator or len(sender) > 80 or '"' in sender:
             return Skipped(location, "system notice")
-        text = clean_text("\n".join([first.removeprefix(" "), *lines[1:]]).strip(_MARKS + " "))
+        # Exactly as written: only the one space after "Name:" is the header's.
+        text = clean_text("\n".join([first.removeprefix(" "), *lines[1:]]))
         account_id = _member_id(chat, sender.strip())
         digest = hashlib.sha256(f"{chat}|{posted_at.isoformat()}|{account_id}|{text}".encode())
         key = digest.hexdigest()[:20]
@@ -180,7 +192,7 @@ class WhatsappChatConnector(Connector):
 def _moment(header: _Header, day_first: bool, zone: ZoneInfo) -> datetime:
     day, month = (
         (header.day_or_month, header.month_or_day)
-        if day_first
+        if day_first or header.year_first
         else (header.month_or_day, header.day_or_month)
     )
     year = header.year + 2000 if header.year < 100 else header.year
@@ -191,9 +203,9 @@ def _moment(header: _Header, day_first: bool, zone: ZoneInfo) -> datetime:
         hour = 0
     try:
         local = datetime(year, month, day, hour, header.minute, header.second, tzinfo=zone)
-    except ValueError as exc:
-        raise ValueError(f"impossible date or time: {exc}") from None
-    return local.astimezone(UTC)
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"impossible date or time {header.stamp!r}: {exc}") from None
 
 
 def _member_id(chat: str, sender: str) -> str:

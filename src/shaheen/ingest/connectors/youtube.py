@@ -9,18 +9,19 @@ playlist results are skipped.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from shaheen.ingest.connectors._parsing import (
     clean_json,
     clean_text,
-    describe,
-    excerpt,
+    guarded,
     iter_json_documents,
     looks_like_json,
     parse_time,
+    text_of,
+    to_id,
     to_int,
 )
 from shaheen.ingest.connectors.base import Connector, Item, Record, RecordError, Skipped
@@ -52,15 +53,15 @@ class YoutubeDataConnector(Connector):
                 )
                 continue
             escaped = response["kind"] == "youtube#searchListResponse"
-            for index, item in enumerate(response.get("items") or []):
+            items = response.get("items")
+            for index, item in enumerate(items if isinstance(items, list) else []):
                 where = f"{location}, item {index + 1}"
-                try:
-                    yield _item(item, where, escaped)
-                except (ValueError, KeyError, TypeError) as exc:
-                    yield RecordError(where, describe(exc), excerpt(json.dumps(item)), PLATFORM)
+                yield guarded(where, partial(_item, item, where, escaped), item, PLATFORM)
 
 
 def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
+    if not isinstance(item, dict):
+        raise ValueError("an item must be a JSON object")
     identity = item["id"]
     kind = item.get("kind")
     if isinstance(identity, dict):
@@ -70,10 +71,14 @@ def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
         )
     if not identity:
         raise ValueError("item has no id")
+    identity = to_id(identity, "id")
     snippet = item.get("snippet") or {}
+    if not isinstance(snippet, dict):
+        raise ValueError("snippet must be an object")
 
-    def text(value: str | None) -> str:
-        return clean_text(html.unescape(value) if escaped and value else value or "")
+    def text(value: object) -> str:
+        checked = text_of(value, "snippet text") or ""
+        return clean_text(html.unescape(checked)) if escaped else checked
 
     if kind == "youtube#channel":
         statistics = item.get("statistics") or {}
@@ -85,7 +90,7 @@ def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
                     str(identity),
                     display_name=text(snippet.get("title")) or None,
                     bio=text(snippet.get("description")) or None,
-                    handle=snippet.get("customUrl"),
+                    handle=text_of(snippet.get("customUrl"), "customUrl"),
                     url=f"https://www.youtube.com/channel/{identity}",
                     followers=to_int(statistics.get("subscriberCount")),
                 )
@@ -93,7 +98,7 @@ def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
         )
     if kind != "youtube#video":
         return Skipped(location, f"{kind} is not a video or channel")
-    channel = snippet["channelId"]
+    channel = to_id(snippet["channelId"], "channelId")
     statistics = item.get("statistics") or {}
     title, description = text(snippet.get("title")), text(snippet.get("description"))
     post = PostRecord(
@@ -101,7 +106,10 @@ def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
         platform_post_id=str(identity),
         platform_account_id=str(channel),
         text=f"{title}\n{description}".strip(),
-        language=snippet.get("defaultLanguage") or snippet.get("defaultAudioLanguage"),
+        language=(
+            text_of(snippet.get("defaultLanguage"), "defaultLanguage")
+            or text_of(snippet.get("defaultAudioLanguage"), "defaultAudioLanguage")
+        ),
         url=f"https://www.youtube.com/watch?v={identity}",
         posted_at=parse_time(snippet["publishedAt"]),
         reach=to_int(statistics.get("viewCount")),
