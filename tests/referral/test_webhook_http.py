@@ -16,12 +16,12 @@ import uvicorn
 from sqlalchemy import select, update
 
 from shaheen.audit.models import AuditEvent
-from shaheen.referral import tracking
+from shaheen.referral import flows as referral_flows
 from shaheen.referral.channels import SIGNATURE_HEADER, sign_body
 from shaheen.referral.enums import ReferralStatus
 from shaheen.referral.models import Referral
 from shaheen.web.app import create_app
-from tests.referral.test_referrals import load, referred
+from tests.referral.test_service import load, referred
 from tests.review.conftest import Desk
 
 SECRET = "webhook-test-secret"
@@ -63,11 +63,11 @@ def post(url: str, body: bytes, signature: str | None) -> tuple[int, dict[str, o
 
 def test_answers_over_http(desk: Desk, service: str, tmp_path: Path) -> None:
     referral_id = referred(desk)
-    tracking.send(
+    referral_flows.send(
         desk.sessions,
         referral_id=referral_id,
         username="liaison",
-        settings=tracking.ChannelSettings(tmp_path / "outbox", SECRET),
+        settings=referral_flows.ChannelSettings(tmp_path / "outbox", SECRET),
     )
     with desk.sessions.begin() as session:
         session.execute(update(Referral).values(platform_reference="X-7"))

@@ -15,7 +15,7 @@ from shaheen.reports.commands import stats_table
 from shaheen.runtime import cli_actor, open_database
 
 if TYPE_CHECKING:
-    from shaheen.demo.workflow import WorkflowSummary
+    from shaheen.demo.scenario import WorkflowSummary
 
 console = Console()
 

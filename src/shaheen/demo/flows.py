@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.config import get_settings
-from shaheen.demo import workflow
+from shaheen.demo import scenario
 from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
 from shaheen.demo.generator import DemoDataset, generate
 from shaheen.demo.media import organisation_poster
@@ -74,7 +74,7 @@ class DemoSummary:
     risk: list[RiskRow]  # the riskiest accounts after the scan
     labels: dict[str, int]
     stats: Stats
-    workflow: workflow.WorkflowSummary
+    workflow: scenario.WorkflowSummary
     evidence: evidence.EvidenceReport
 
 
@@ -108,7 +108,7 @@ def run(
         _demo_bank(session, dataset, workdir / "bank", actor)
     signer = Signer(workdir / "keys")
     scan = _scan(sessions, workdir, signer, actor)
-    follow_up = workflow.run(sessions, dataset, signer, workdir / "outbox")
+    follow_up = scenario.run(sessions, dataset, signer, workdir / "outbox")
     with session_scope(sessions) as session:
         figures = reports.collect(session=session)
         riskiest = detection.risk_rows(session=session, limit=8)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from shaheen.config import get_settings
 from shaheen.referral.enums import EventSource, ReferralStatus
@@ -19,7 +19,7 @@ from shaheen.store.engine import session_scope
 
 if TYPE_CHECKING:  # imported where used: `shaheen --help` stays fast
     from shaheen.evidence.service import Signer
-    from shaheen.referral.tracking import ChannelSettings
+    from shaheen.referral.flows import ChannelSettings
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -29,10 +29,15 @@ simulate_app = typer.Typer(help="Local simulators for demos and tests.", no_args
 
 
 def _channel_settings() -> ChannelSettings:
-    from shaheen.referral.tracking import ChannelSettings
+    from shaheen.referral.channels import WebhookSecrets
+    from shaheen.referral.flows import ChannelSettings
 
     settings = get_settings()
-    return ChannelSettings(settings.outbox_dir, settings.webhook_secret)
+    return ChannelSettings(
+        settings.outbox_dir,
+        WebhookSecrets(settings.keys_dir),
+        window=float(settings.webhook_replay_window_seconds),
+    )
 
 
 def _signer() -> Signer:
@@ -55,9 +60,9 @@ def create(case: int, user: str = typer.Option(..., "--as", help="your username"
 @refer_app.command("send")
 def send(referral: int, user: str = typer.Option(..., "--as", help="your username")) -> None:
     """Build the platform's package and send it through the platform's channel."""
-    from shaheen.referral import tracking
+    from shaheen.referral import flows
 
-    package = tracking.send(
+    package = flows.send(
         open_database().sessions,
         referral_id=referral,
         username=user,
@@ -132,9 +137,9 @@ def record(
 @track_app.command("import")
 def import_(file: Path, user: str = typer.Option(..., "--as", help="your username")) -> None:
     """Answers from a CSV: referral_id,status[,platform_reference,at,note]."""
-    from shaheen.referral import tracking
+    from shaheen.referral import flows
 
-    result = tracking.import_answers(open_database().sessions, path=file, actor=user)
+    result = flows.import_answers(open_database().sessions, path=file, actor=user)
     for line in result.refused:
         errors.print(f"[red]refused:[/] {line}", highlight=False)
     console.print(f"{result.applied} answers recorded, {len(result.refused)} refused")
@@ -145,18 +150,18 @@ def import_(file: Path, user: str = typer.Option(..., "--as", help="your usernam
 @track_app.command()
 def poll() -> None:
     """Ask webhook channels for answers to every referral still waiting for one."""
-    from shaheen.referral import tracking
+    from shaheen.referral import flows
 
-    changes = tracking.poll(open_database().sessions, settings=_channel_settings())
+    changes = flows.poll(open_database().sessions, settings=_channel_settings())
     console.print(f"{changes} referrals moved on")
 
 
 @track_app.command()
 def recheck() -> None:
     """Check whether referred items are still online; record removals and reinstatements."""
-    from shaheen.referral import tracking
+    from shaheen.referral import flows
 
-    changes = tracking.recheck(open_database().sessions, settings=_channel_settings())
+    changes = flows.recheck(open_database().sessions, settings=_channel_settings())
     console.print(f"{changes} referrals changed status after re-checks")
 
 
@@ -186,35 +191,96 @@ def board(platform: str) -> None:
     console.print(table)
 
 
+@track_app.command("webhook-secret")
+def webhook_secret(
+    platform: str,
+    rotate: bool = typer.Option(False, "--rotate", help="replace the secret with a new one"),
+    user: str = typer.Option("admin", "--as", help="your username (for the audit log)"),
+) -> None:
+    """Make (or rotate) a platform's webhook secret; it is printed this once only."""
+    from shaheen.audit import service as audit
+    from shaheen.platforms.service import get_by_code
+    from shaheen.referral.channels import WebhookSecrets
+
+    sessions = open_database().sessions
+    with session_scope(sessions) as session:
+        get_by_code(session=session, code=platform)  # refuses a platform we do not know
+    secrets = WebhookSecrets(get_settings().keys_dir)
+    if rotate:
+        secret, made = secrets.rotate(platform), True
+    else:
+        secret, made = secrets.ensure(platform)
+    path = secrets.path(platform)
+    if not made:
+        console.print(
+            f"{platform} has a webhook secret already ({path}); it is not shown again. "
+            "Use --rotate to make a new one.",
+            markup=False,
+        )
+        return
+    with sessions.begin() as session:
+        audit.record(
+            session=session,
+            actor=user,
+            action="webhook.secret_rotate" if rotate else "webhook.secret_create",
+            object_type="platform",
+            object_id=platform,
+            details={"file": str(path)},
+        )
+    errors.print(
+        f"webhook secret for {platform} ({path}); give it to the platform over a secure "
+        "channel: it is shown only this once" + ("; the old one no longer works" if rotate else ""),
+        markup=False,
+    )
+    typer.echo(secret)
+
+
 @simulate_app.command("platforms")
 def simulate_platforms(
     port: int = typer.Option(8765, help="loopback port"),
     speed: float = typer.Option(3600.0, help="simulated seconds per real second"),
     configure: bool = typer.Option(
-        False, help="point the platforms' channels at the simulator (webhook)"
+        False,
+        help="point the platforms' channels at the simulator (webhook) while it runs; "
+        "Ctrl-C puts the old ones back",
     ),
+    restore: bool = typer.Option(
+        False,
+        "--restore",
+        "--unconfigure",
+        help="put back the channels an earlier --configure replaced, and exit",
+    ),
+    answer_to: str | None = typer.Option(
+        None, help="push signed answers to this `shaheen serve` address, as platforms do"
+    ),
+    user: str = typer.Option("simulator", "--as", help="your username (for the audit log)"),
 ) -> None:
     """Run the platform SIMULATOR on loopback until interrupted."""
-    from shaheen.platforms.enums import ChannelKind
-    from shaheen.platforms.models import Platform
-    from shaheen.referral.simulator import Simulator
+    from shaheen.referral.channels import WebhookSecrets
+    from shaheen.referral.simulator import Simulator, configure_channels, restore_channels
 
-    simulator = Simulator(get_settings().webhook_secret, speed=speed)
+    sessions = open_database().sessions
+    if restore:
+        for code, outcome in sorted(restore_channels(sessions, actor=user).items()):
+            console.print(f"{code}: {outcome}", markup=False)
+        return
+    settings = get_settings()
+    simulator = Simulator(
+        WebhookSecrets(settings.keys_dir),
+        speed=speed,
+        answer_to=answer_to,
+        window=float(settings.webhook_replay_window_seconds),
+    )
     url = simulator.serve(port=port)
     if configure:
-        with session_scope(open_database().sessions) as session:
-            for platform in session.scalars(select(Platform)):
-                session.execute(
-                    update(Platform)
-                    .where(Platform.id == platform.id)
-                    .values(
-                        channel_kind=ChannelKind.WEBHOOK,
-                        channel_address=f"{url}/{platform.code}/referrals",
-                    )
-                )
+        count = configure_channels(sessions, base_url=url, actor=user)
+        console.print(f"{count} platforms' channels point at the simulator")
     console.print(f"platform SIMULATOR listening on {url} (not a real platform); Ctrl-C stops it")
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         simulator.stop()
+        if configure:
+            restore_channels(sessions, actor=user)
+            console.print("the platforms' channels are back as they were")

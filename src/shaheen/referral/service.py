@@ -1,5 +1,5 @@
 """Referrals in the database: made only from referred cases, moved only by the rules of
-`workflow.py`, every move an event and an audit entry; SLA escalation; the board.
+`rules.py`, every move an event and an audit entry; SLA escalation; the board.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from shaheen.errors import NotFound, SafeguardViolation
 from shaheen.evidence import service as evidence
 from shaheen.ingest.models import Account
 from shaheen.platforms.models import Platform
-from shaheen.referral import workflow
+from shaheen.referral import rules
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
 from shaheen.referral.schemas import Board
@@ -159,7 +159,7 @@ def apply_status(
     actor_id: int | None = None,
 ) -> None:
     """The move itself, inside the caller's transaction."""
-    workflow.check_transition(referral.status, status)
+    rules.check_transition(referral.status, status)
     when = at or utcnow()
     previous = referral.status
     referral.status = status
@@ -169,8 +169,8 @@ def apply_status(
         platform = session.get(Platform, referral.platform_id)
         assert platform is not None
         hours = platform.urgent_sla_hours if referral.urgent else platform.sla_hours
-        referral.sent_at, referral.due_at = when, workflow.due_at(when, hours)
-    if status in workflow.ANSWERED:
+        referral.sent_at, referral.due_at = when, rules.due_at(when, hours)
+    if status in rules.ANSWERED:
         referral.closed_at = when
     elif status is ReferralStatus.REINSTATED:
         referral.closed_at = None
@@ -237,7 +237,7 @@ def escalate_overdue(
             select(Referral, Platform)
             .join(Platform, Platform.id == Referral.platform_id)
             .where(
-                Referral.status.in_(workflow.AWAITING),
+                Referral.status.in_(rules.AWAITING),
                 Referral.due_at.is_not(None),
                 Referral.due_at <= now,
             )
@@ -245,14 +245,14 @@ def escalate_overdue(
         for referral, platform in rows:
             hours = platform.urgent_sla_hours if referral.urgent else platform.sla_hours
             assert referral.due_at is not None
-            level = workflow.escalation_due(
+            level = rules.escalation_due(
                 referral.status, referral.due_at, referral.escalation_level, hours, now
             )
             if level == referral.escalation_level:
                 continue
             referral.escalation_level, referral.escalated_at = level, now
             overdue = (now - referral.due_at).total_seconds() / 3600
-            if level == workflow.SUPERVISOR:
+            if level == rules.SUPERVISOR:
                 apply_status(
                     session,
                     referral,
@@ -277,7 +277,7 @@ def escalate_overdue(
 
 
 def supervisor_list(*, session: Session, agency_id: int | None = None) -> list[Referral]:
-    statement = select(Referral).where(Referral.escalation_level >= workflow.SUPERVISOR)
+    statement = select(Referral).where(Referral.escalation_level >= rules.SUPERVISOR)
     if agency_id is not None:
         statement = statement.where(Referral.agency_id == agency_id)
     return list(session.scalars(statement.order_by(Referral.escalated_at)))

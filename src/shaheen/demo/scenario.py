@@ -25,19 +25,19 @@ from shaheen.evidence.service import Signer
 from shaheen.ingest.models import Account
 from shaheen.platforms.enums import ChannelKind
 from shaheen.platforms.models import Platform
+from shaheen.referral import flows as referral_flows
 from shaheen.referral import service as referrals
-from shaheen.referral import tracking
+from shaheen.referral.channels import WebhookSecrets
 from shaheen.referral.enums import ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent
 from shaheen.referral.simulator import Simulator
 from shaheen.review import service as review
 from shaheen.review.enums import CaseStatus, Verdict
 from shaheen.review.models import Case
-from shaheen.review.policy import Proposed, ReviewPolicy
+from shaheen.review.rules import Proposed, ReviewPolicy
 from shaheen.store.base import utcnow
 
 STEP_HOURS, DAYS = 6, 10
-DEMO_SECRET = "demo-webhook-secret (simulator only)"
 # The demo's accounts are small; a lower reach threshold shows the second review at work.
 DEMO_POLICY = ReviewPolicy(reach_threshold=20_000)
 
@@ -71,7 +71,7 @@ def run(
     _decide(sessions, truth, summary)
     created = _refer(sessions, signer)
     if created:
-        _simulate(sessions, created, summary, outbox)
+        _simulate(sessions, created, summary, outbox, signer.folder)
     _outcomes(sessions, summary)  # of every referral so far: a second run shows them again
     return summary
 
@@ -146,13 +146,18 @@ def _refer(sessions: sessionmaker[Session], signer: Signer) -> list[int]:
 
 
 def _simulate(
-    sessions: sessionmaker[Session], created: list[int], summary: WorkflowSummary, outbox: Path
+    sessions: sessionmaker[Session],
+    created: list[int],
+    summary: WorkflowSummary,
+    outbox: Path,
+    keys: Path,
 ) -> None:
     clock = [0.0]  # simulated hours since the referrals went out
-    simulator = Simulator(DEMO_SECRET, speed=3600.0, clock=lambda: clock[0])
+    secrets = WebhookSecrets(keys)  # per-platform secrets, shared with the simulator
+    simulator = Simulator(secrets, speed=3600.0, clock=lambda: clock[0])
     url = simulator.serve()
     start = utcnow()
-    settings = tracking.ChannelSettings(outbox=outbox, webhook_secret=DEMO_SECRET)
+    settings = referral_flows.ChannelSettings(outbox=outbox, secrets=secrets)
     with sessions.begin() as session:
         channels = {
             p.code: (p.channel_kind, p.channel_address) for p in session.scalars(select(Platform))
@@ -165,14 +170,16 @@ def _simulate(
             )
     try:
         for referral_id in created:
-            tracking.send(sessions, referral_id=referral_id, username="liaison", settings=settings)
+            referral_flows.send(
+                sessions, referral_id=referral_id, username="liaison", settings=settings
+            )
             summary.sent += 1
         for step in range(1, DAYS * 24 // STEP_HOURS + 1):
             clock[0] = step * STEP_HOURS
             now = start + timedelta(hours=clock[0])
-            tracking.poll(sessions, settings=settings, now=now)
+            referral_flows.poll(sessions, settings=settings, now=now)
             summary.escalations += len(referrals.escalate_overdue(sessions, now=now))
-            tracking.recheck(sessions, settings=settings, now=now)
+            referral_flows.recheck(sessions, settings=settings, now=now)
     finally:
         simulator.stop()
         with sessions.begin() as session:  # the simulator is gone: back to the real channels

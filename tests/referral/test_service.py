@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from shaheen.audit.models import AuditEvent
 from shaheen.errors import IllegalTransition, SafeguardViolation
-from shaheen.referral import service, workflow
+from shaheen.referral import rules, service
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
 from shaheen.review import service as review
@@ -83,10 +83,8 @@ def test_a_case_awaiting_its_second_review_cannot_be_referred(desk: Desk) -> Non
         service.create_from_case(desk.sessions, case_id=case_id, username="liaison")
 
 
-LEGAL = sorted((a, b) for a, targets in workflow.TRANSITIONS.items() for b in targets)
-ILLEGAL = sorted(
-    (a, b) for a in S for b in S if b not in workflow.TRANSITIONS[a] and b is not S.DRAFT
-)
+LEGAL = sorted((a, b) for a, targets in rules.TRANSITIONS.items() for b in targets)
+ILLEGAL = sorted((a, b) for a in S for b in S if b not in rules.TRANSITIONS[a] and b is not S.DRAFT)
 PATHS: dict[ReferralStatus, list[ReferralStatus]] = {
     S.DRAFT: [],
     S.SENT: [S.SENT],
@@ -132,10 +130,10 @@ def test_sla_clock_reminder_then_supervisor(desk: Desk) -> None:
     assert referral.due_at == T0 + timedelta(hours=48)  # the platform's SLA
     assert service.escalate_overdue(desk.sessions, now=T0 + timedelta(hours=47)) == []
     [reminder] = service.escalate_overdue(desk.sessions, now=T0 + timedelta(hours=49))
-    assert reminder.level == workflow.REMINDER and load(desk, referral_id).status is S.SENT
+    assert reminder.level == rules.REMINDER and load(desk, referral_id).status is S.SENT
     assert service.escalate_overdue(desk.sessions, now=T0 + timedelta(hours=60)) == []
     [overdue] = service.escalate_overdue(desk.sessions, now=T0 + timedelta(hours=97))
-    assert overdue.level == workflow.SUPERVISOR
+    assert overdue.level == rules.SUPERVISOR
     assert load(desk, referral_id).status is S.NO_RESPONSE
     with desk.sessions() as session:
         assert [r.id for r in service.supervisor_list(session=session)] == [referral_id]
