@@ -5,7 +5,6 @@ and live in `shaheen.pipeline.commands`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from shaheen.safe_output import terminal
 from shaheen.store.engine import session_scope
 
 if TYPE_CHECKING:
+    from shaheen.detect.classifier import TextClassifier
     from shaheen.detect.lexicon import Lexicon
 
 # Detection pulls in scikit-learn and friends: commands import it when they run, so
@@ -31,16 +31,26 @@ console = Console()
 model_app = typer.Typer(help="The text classifier.", no_args_is_help=True)
 
 
-def _lexicon() -> Lexicon:
-    """The knowledge base's lexicon; the shipped one where no database can be read."""
+def _lexicon_and_model() -> tuple[Lexicon, TextClassifier]:
+    """The knowledge base's lexicon and the active model; where no database can be read,
+    the shipped lexicon and a bootstrap model trained in memory (no model file is
+    trusted without the SHA-256 the database recorded for it)."""
     from shaheen.detect import service
 
+    settings = get_settings()
     try:
         database = open_database()
     except ShaheenError:
-        return service.bundled_lexicon()
+        lexicon = service.bundled_lexicon()
+        return lexicon, service.active_model(
+            settings.model_dir, lexicon, settings.cascade_threshold, session=None
+        )
     with session_scope(database.sessions) as session:
-        return service.lexicon_in_force(session=session)
+        lexicon = service.lexicon_in_force(session=session)
+        model = service.active_model(
+            settings.model_dir, lexicon, settings.cascade_threshold, session=session
+        )
+    return lexicon, model
 
 
 @model_app.command()
@@ -48,11 +58,12 @@ def info() -> None:
     """Show the active classifier: version, training data, parameters."""
     from shaheen.detect.classifier import TextClassifier
 
-    model = TextClassifier.active(get_settings().model_dir)
-    if model is None:
+    path = TextClassifier.active_path(get_settings().model_dir)
+    if path is None or not path.with_suffix(".json").exists():
         console.print("no model yet: `shaheen model train` (or `shaheen scan` trains one)")
         raise typer.Exit(6)
-    typer.echo(json.dumps(asdict(model.info), indent=2))
+    # the metadata beside the model, never the model itself: unpickling runs code
+    typer.echo(path.with_suffix(".json").read_text(encoding="utf-8"))
 
 
 def eval_(
@@ -62,14 +73,11 @@ def eval_(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Precision, recall and F1 of the active model on a labelled set."""
-    from shaheen.detect import service
     from shaheen.detect.classifier import read_examples
     from shaheen.detect.evaluate import evaluate
 
     examples = read_examples(data)
-    lexicon = _lexicon()
-    settings = get_settings()
-    model = service.active_model(settings.model_dir, lexicon, settings.cascade_threshold)
+    lexicon, model = _lexicon_and_model()
     probabilities = model.probabilities([e.text for e in examples], lexicon)
     predicted = [model.labels[int(row.argmax())] for row in probabilities]
     report = evaluate(examples, predicted, model.info.version)

@@ -1,4 +1,5 @@
-"""The `signals` table: one detector's finding, with the evidence that explains it."""
+"""Detection's tables: signals (one detector's finding, with the evidence that explains
+it), indicators found in posts, and the record of every model this instance trained."""
 
 from __future__ import annotations
 
@@ -53,3 +54,22 @@ class Indicator(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrainedModel(Base):
+    """A classifier this instance trained: its file and that file's SHA-256.
+
+    A model file is a pickle, and unpickling runs code: a file is loaded only when its
+    SHA-256 equals the one recorded here when it was trained, so a file dropped into
+    the model folder, or one altered there, is refused instead of run.
+    """
+
+    __tablename__ = "trained_models"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(200), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(2000), default="")
+    examples: Mapped[int] = mapped_column(default=0)
+    trained_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from shaheen.agencies import service as agencies
 from shaheen.config import get_settings
-from shaheen.errors import ShaheenError
 from shaheen.runtime import cli_actor, open_database
 from shaheen.store.engine import session_scope
 
@@ -91,21 +90,20 @@ def train(
 
     examples = [e for path in files or [] for e in read_examples(path)]
     sources = (["seed corpus"] if seed else []) + [str(p) for p in files or []]
-    lexicon = detection.bundled_lexicon()
-    try:
-        database = open_database()
-    except ShaheenError:
+    # The database records the model file's SHA-256: no model is trusted without it.
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        lexicon = detection.lexicon_in_force(session=session)
         if decisions:
-            raise  # the labels are in the database: say why it cannot be read
-    else:
-        with session_scope(database.sessions) as session:
-            lexicon = detection.lexicon_in_force(session=session)
-            if decisions:
-                reviewed = flows.reviewed_examples(session)
-                examples += reviewed
-                sources.append(f"{len(reviewed)} posts labelled by review decisions")
-    model = detection.train(examples, lexicon, ", ".join(sources) or "nothing", include_seed=seed)
-    path = model.save(get_settings().model_dir)
+            reviewed = flows.reviewed_examples(session)
+            examples += reviewed
+            sources.append(f"{len(reviewed)} posts labelled by review decisions")
+        model = detection.train(
+            examples, lexicon, ", ".join(sources) or "nothing", include_seed=seed
+        )
+        path = detection.save_model(
+            session=session, model=model, model_dir=get_settings().model_dir
+        )
     console.print(
         f"[green]model {model.info.version} trained[/] on {model.info.examples:,} "
         f"examples {model.info.per_label}; active ({path})"

@@ -68,9 +68,11 @@ class ScanSetup:
 def build_scanner(sessions: sessionmaker[Session], setup: ScanSetup) -> Iterator[Scanner]:
     """A scanner as configured; the matcher's session stays open while it is used."""
     engine = make_engine(setup.engine, setup.ray_address)  # a wrong name fails before work
-    with sessions() as session:
+    with sessions.begin() as session:  # the bootstrap model is recorded on first use
         lexicon = detection.lexicon_in_force(session=session)
-    model = detection.active_model(setup.model_dir, lexicon, setup.cascade_threshold)
+        model = detection.active_model(
+            setup.model_dir, lexicon, setup.cascade_threshold, session=session
+        )
     with sessions() as matcher_session:
         matcher = Matcher.load(matcher_session, setup.index_dir, setup.match_threshold)
         media = MediaStage(MediaStore(setup.media_dir), HashMatchDetector(matcher))
