@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shaheen.config import DEFAULT_SECRET, load_settings, unknown_variables
+from shaheen.config import DEFAULT_SECRET, Settings, load_settings, unknown_variables
 from shaheen.errors import ConfigError, ReturnCode
 
 
@@ -60,7 +60,14 @@ def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError, match="SHAHEEN_SECRET_KEY"):
         load_settings()
     monkeypatch.setenv("SHAHEEN_SECRET_KEY", "a-private-value")
-    with pytest.raises(ConfigError, match="SHAHEEN_WEBHOOK_SECRET"):
-        load_settings()
-    monkeypatch.setenv("SHAHEEN_WEBHOOK_SECRET", "another-private-value")
     assert load_settings().secret_key != DEFAULT_SECRET
+
+
+def test_a_shared_webhook_secret_is_refused_with_what_replaced_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Per-platform secrets live in the keys folder; no setting (and no default) is a secret.
+    monkeypatch.setenv("SHAHEEN_WEBHOOK_SECRET", DEFAULT_SECRET)
+    with pytest.raises(ConfigError, match="no longer used: each platform now has its own"):
+        load_settings()
+    assert not any("secret" in name for name in Settings.model_fields if "webhook" in name)

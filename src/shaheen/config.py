@@ -25,6 +25,13 @@ DEFAULT_SECRET = "development-only-secret-change-me"
 # Variables with our prefix that are not settings but belong to the test harness.
 _NON_SETTING_VARIABLES = frozenset({"SHAHEEN_TEST_POSTGRES_URL", "SHAHEEN_REQUIRE_POSTGRES"})
 
+# Settings that are gone, with what replaced them: refused with that hint, because a
+# shared webhook secret still set in the environment would otherwise look in force.
+_RETIRED_VARIABLES = {
+    "SHAHEEN_WEBHOOK_SECRET": "each platform now has its own webhook secret in "
+    "SHAHEEN_KEYS_DIR; make or rotate one with `shaheen track webhook-secret PLATFORM`",
+}
+
 
 class Settings(BaseSettings):
     """Every setting Shaheen reads, with its default."""
@@ -65,8 +72,26 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: str = Field(default=DEFAULT_SECRET, description="signs sessions and tokens")
-    webhook_secret: str = Field(
-        default=DEFAULT_SECRET, description="HMAC key shared with platforms' webhook channels"
+    # Webhook secrets are not settings: each platform has its own, generated into
+    # KEYS_DIR on first use (`shaheen track webhook-secret PLATFORM`), so there is no
+    # built-in value that could ever be accepted.
+    webhook_replay_window_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=86_400,
+        description="how far a signed webhook answer's timestamp may be from now",
+    )
+    webhook_max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="largest webhook body read; beyond it the answer is refused with 413",
+    )
+    webhook_refusal_window_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="refused webhook requests are summarised in the audit log once per window",
     )
     export_timezone: str = Field(
         default="Asia/Karachi",
@@ -99,14 +124,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and DEFAULT_SECRET in (
-            self.secret_key,
-            self.webhook_secret,
-        ):
-            raise ValueError(
-                "SHAHEEN_SECRET_KEY and SHAHEEN_WEBHOOK_SECRET must be set to private values "
-                "in production"
-            )
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("SHAHEEN_SECRET_KEY must be set to a private value in production")
         return self
 
 
@@ -126,6 +145,10 @@ def unknown_variables(environ: dict[str, str] | None = None) -> list[str]:
 def load_settings(**overrides: object) -> Settings:
     """Validate the environment into `Settings`, or raise one readable `ConfigError`."""
     unknown = unknown_variables()
+    retired = [name for name in unknown if name.upper() in _RETIRED_VARIABLES]
+    if retired:
+        name = retired[0].upper()
+        raise ConfigError(f"setting {name} is no longer used: {_RETIRED_VARIABLES[name]}")
     if unknown:
         known = ", ".join(ENV_PREFIX + n.upper() for n in Settings.model_fields)
         raise ConfigError(f"unknown setting {', '.join(unknown)}; known settings are: {known}")

@@ -18,7 +18,13 @@ from shaheen.errors import NotFound
 from shaheen.platforms.enums import ChannelKind
 from shaheen.platforms.models import Platform
 from shaheen.referral import flows as referral_flows
-from shaheen.referral.channels import BadSignature, ChannelError, WebhookSecrets, signed_headers
+from shaheen.referral.channels import (
+    BadSignature,
+    ChannelError,
+    Webhook,
+    WebhookSecrets,
+    signed_headers,
+)
 from shaheen.referral.enums import ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
 from shaheen.referral.simulator import Behaviour, Simulator
@@ -200,7 +206,7 @@ def test_the_simulator_does_not_know_what_it_was_never_sent(
         desk.sessions, referral_id=referral_id, username="liaison", settings=settings
     )
     channel = referral_flows.channel_of(_platform(desk, "x"), settings)
-    assert isinstance(channel, referral_flows.Webhook)
+    assert isinstance(channel, Webhook)
     assert channel.online("https://x.example/never-referred") is None
     assert channel.online("https://x.example/qafla_demo") is True
     # an item the platform cannot vouch for is no evidence of removal
@@ -223,8 +229,12 @@ def test_query_answers_must_carry_the_platforms_signature(
     )
     # the "platform" now signs with a secret that is not the one we share with it
     sim.secrets = WebhookSecrets(tmp_path / "elsewhere")
+    channel = referral_flows.channel_of(_platform(desk, "x"), settings)
+    assert isinstance(channel, Webhook)
     with pytest.raises(ChannelError, match="answer refused: bad signature"):
-        referral_flows.channel_of(_platform(desk, "x"), settings).online("https://x.example/a")
+        channel.online("https://x.example/qafla_demo")
+    assert referral_flows.poll(desk.sessions, settings=settings) == 0
+    assert referral_flows.recheck(desk.sessions, settings=settings) == 0
 
 
 def _platform(desk: Desk, code: str) -> Platform:

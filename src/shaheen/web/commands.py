@@ -15,8 +15,9 @@ def serve(
     """Serve the platform webhook endpoint (POST /webhooks/PLATFORM)."""
     import uvicorn
 
+    from shaheen.referral.flows import WebhookPolicy
     from shaheen.web.app import create_app
 
     settings = get_settings()
-    app = create_app(open_database().sessions, settings.webhook_secret)
+    app = create_app(open_database().sessions, WebhookPolicy.from_settings(settings))
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
