@@ -16,6 +16,7 @@ No database and no I/O here: the importer calls them between reading and storing
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import replace
 
 from shaheen.ingest.connectors.base import Record
@@ -42,7 +43,7 @@ def platform_of(record: Record) -> str | None:
     return record.accounts[0].platform if record.accounts else None
 
 
-def problem(record: Record, platforms: frozenset[str] | set[str]) -> str | None:
+def problem(record: Record, platforms: Collection[str]) -> str | None:
     """Why `record` cannot be stored as it is, or None. Never changes the record."""
     for account in record.accounts:
         if account.platform not in platforms:

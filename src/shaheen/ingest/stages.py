@@ -12,7 +12,7 @@ Streams stay streams: a file of any size passes through in constant memory.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from shaheen.errors import BadInput
@@ -62,7 +62,7 @@ class Notice:
 DUPLICATE_MEMORY = 2_000_000
 
 
-def checked(items: Iterable[Item], platforms: frozenset[str] | set[str]) -> Iterator[Item | Notice]:
+def checked(items: Iterable[Item], platforms: Collection[str]) -> Iterator[Item | Notice]:
     """Records the store can take, normalised; the others turned into `RecordError`s.
 
     Kept records may come with `Notice`s: a primary post whose id was seen earlier in

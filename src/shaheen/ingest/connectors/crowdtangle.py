@@ -63,7 +63,7 @@ class CrowdtangleCsvConnector(Connector):
             if columns is None:
                 columns = set(values)
             build = partial(_record, values, columns, location, self.options)
-            yield guarded(location, build, ",".join(values.values()))
+            yield guarded(location, build, ",".join(v for v in values.values() if v))
 
 
 def _platform(row: dict[str, str], columns: set[str]) -> str:

@@ -97,7 +97,9 @@ def _header(line: str) -> _Header | None:
 
 
 class WhatsappChatConnector(Connector):
-    description = "WhatsApp chat export .txt (Android or iOS layout, 12- or 24-hour)"
+    description = (
+        "WhatsApp chat export .txt (Android or iOS; 12- or 24-hour; day-, month- or year-first)"
+    )
 
     def sniff(self, head: bytes, name: str) -> float:
         lines = head.decode("utf-8", "ignore").splitlines()[:20]
