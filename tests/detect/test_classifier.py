@@ -21,8 +21,15 @@ HELDOUT = Path(__file__).parents[1] / "data" / "detect" / "heldout.csv"
 
 
 def test_masking_hides_which_organisation_and_contact(lexicon: Lexicon) -> None:
-    masked = mask("Join the TTP caravan, call 0300-1234567 or see https://t.me/x", lexicon)
+    masked = mask(
+        "Join the Tehrik-i-Taliban caravan, call 0300-1234567 or see https://t.me/x", lexicon
+    )
     assert masked == "join the  qqname  caravan, call  qqphone  or see  qqurl "
+
+
+def test_an_ambiguous_acronym_without_support_is_not_masked(lexicon: Lexicon) -> None:
+    assert mask("TTP patients need plasma", lexicon) == "ttp patients need plasma"
+    assert mask("TTP fighters in Waziristan", lexicon) == " qqname  fighters in waziristan"
 
 
 def test_the_bootstrap_model_meets_the_goals_on_the_held_out_set(

@@ -7,6 +7,18 @@ on word boundaries (in Latin and Arabic script alike), so "bla" inside "blame" i
 the BLA. Acronyms must also be written in capitals in the original text (TTP, T.T.P,
 LeT), since several are ordinary words in lower case ("let", "tip", "bra").
 
+Acronyms with other common meanings (the knowledge base lists them: TTP is also a blood
+disorder and the cyber-security "tactics, techniques and procedures", BLA a degree,
+ISK the Icelandic krona, SSP a police rank) count as the organisation only where the
+same post supports that reading: another term of the same organisation (a name, alias,
+leader, media wing, slogan, hashtag, domain or known account), a place of its region,
+or Urdu or Pashto script. Without support the acronym is plain text: not a hit, not
+masked by the classifier (`Reading.unsupported` keeps it, for the cascade and for
+`shaheen explain`). A hashtag that is only such an acronym (#TTP) follows the same rule.
+
+Names are matched in their systematic spelling variants too (`variants.py`): the
+knowledge base writes a name once, the automaton holds its transliterations.
+
 Scoring per organisation is a noisy-OR of the weights of its distinct terms found: one
 strong name says a lot, several weak hints add up, nothing exceeds 1. A lexicon hit
 names an organisation; it does not say the post supports it: news and condemnation
@@ -16,19 +28,46 @@ name the same groups, which is the classifier's job to tell apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import ahocorasick
 
 from shaheen.detect.base import Finding, TextDetector, TextItem
 from shaheen.detect.normalise import normalise, normalise_with_offsets
+from shaheen.detect.variants import variants
 from shaheen.knowledge.enums import TermKind
 
 LABEL = "names_organisation"
 _RECENT_LIMIT = 4096
 _IDENTIFIER_KINDS = (TermKind.HANDLE, TermKind.HASHTAG, TermKind.DOMAIN)
+#: Kinds written in transliterated words, whose spelling variants are matched too.
+_VARIANT_KINDS = (
+    TermKind.NAME,
+    TermKind.ALIAS,
+    TermKind.MEDIA_WING,
+    TermKind.LEADER,
+    TermKind.SLOGAN,
+)
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+# Parts of a region too broad to support an ambiguous acronym: nearly every post from
+# the region names its country, medical and cricket news included.
+_BROAD_PLACES = frozenset(
+    {
+        "pakistan",
+        "afghanistan",
+        "india",
+        "iran",
+        "china",
+        "global",
+        "south asia",
+        "central asia",
+        "middle east",
+        "worldwide",
+    }
+)
+_REGION_WORDS = re.compile(r"\b(?:border|borders|province|districts?|division|region)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +78,12 @@ class Term:
     kind: TermKind
     value: str
     weight: float
+    #: Other common meanings of an acronym: then it counts only with support in the post.
+    other_meanings: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.other_meanings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,26 +96,64 @@ class Hit:
     matched: str
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a text names: the hits that count, and the ambiguous acronyms that do not
+    (no support in the text), with why each ambiguous one that counts does."""
+
+    hits: list[Hit]
+    unsupported: list[Hit] = field(default_factory=list)
+    support: dict[str, str] = field(default_factory=dict)  # organisation -> why
+
+
 class Lexicon:
     """The automaton over all terms of the knowledge base."""
 
-    def __init__(self, terms: Iterable[Term], version: str) -> None:
+    def __init__(
+        self, terms: Iterable[Term], version: str, regions: Mapping[str, str] | None = None
+    ) -> None:
         self.version = version
-        self.terms = list(terms)
+        self.terms = _ambiguous_hashtags(list(terms))
+        self.regions = dict(regions or {})
         self._automaton = ahocorasick.Automaton()
         by_key: dict[str, list[Term]] = {}
+        exact: set[tuple[str, Term]] = set()
         for term in self.terms:
             key = normalise(term.value).strip()
-            if len(key) >= 2:
-                by_key.setdefault(key, []).append(term)
+            if len(key) < 2:
+                continue
+            exact.add((key, term))
+            for spelling in variants(key) if term.kind in _VARIANT_KINDS else (key,):
+                by_key.setdefault(spelling, []).append(term)
         for key, grouped in by_key.items():
+            # Several spellings of one organisation's names meet on some keys
+            # ("Tehreek-i-Taliban Pakistan"): one hit per organisation, the term written
+            # so if there is one, else the weightiest.
+            best: dict[str, Term] = {}
+            for term in grouped:
+                held = best.get(term.organisation)
+                rank = ((key, term) in exact, term.weight)
+                if held is None or rank > ((key, held) in exact, held.weight):
+                    best[term.organisation] = term
+            grouped[:] = list(best.values())
             self._automaton.add_word(key, (key, tuple(grouped)))
         self.size = len(by_key)
         if by_key:
             self._automaton.make_automaton()
         # The lexicon detector and the classifier's masking scan the same texts one after
         # the other; remembering the last batch's results halves the work.
-        self._recent: dict[str, list[Hit]] = {}
+        self._recent: dict[str, Reading] = {}
+
+    @cached_property
+    def _places(self) -> dict[str, re.Pattern[str]]:
+        """Per organisation, its region's places as one word-bounded pattern."""
+        patterns = {}
+        for organisation, region in self.regions.items():
+            places = support_places(region)
+            if places:
+                alternation = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+                patterns[organisation] = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+        return patterns
 
     @cached_property
     def _acronym_patterns(self) -> dict[str, re.Pattern[str]]:
@@ -83,20 +166,55 @@ class Lexicon:
         return patterns
 
     def scan(self, text: str) -> list[Hit]:
-        """Every term in `text`, with original spans; empty when nothing matches."""
+        """Every term in `text` that counts, with original spans; empty when none does."""
+        return list(self.read(text).hits)
+
+    def read(self, text: str) -> Reading:
+        """The terms in `text` that count, and the ambiguous acronyms that do not."""
         if self.size == 0 or not text:
-            return []
+            return _NOTHING
         cached = self._recent.get(text)
         if cached is not None:
-            return list(cached)
-        hits = self._scan(text)
+            return cached
+        reading = self._read(text)
         if len(self._recent) >= _RECENT_LIMIT:
             self._recent.clear()
-        self._recent[text] = hits
-        return list(hits)
+        self._recent[text] = reading
+        return reading
 
-    def _scan(self, text: str) -> list[Hit]:
+    def _read(self, text: str) -> Reading:
         normalised = normalise(text)
+        hits = self._scan(text, normalised)
+        if not any(hit.term.ambiguous for hit in hits):
+            return Reading(hits) if hits else _NOTHING
+        firm = {hit.term.organisation for hit in hits if not hit.term.ambiguous}
+        arabic = _ARABIC_LETTER.search(text) is not None
+        counted: list[Hit] = []
+        unsupported: list[Hit] = []
+        support: dict[str, str] = {}
+        for hit in hits:
+            organisation = hit.term.organisation
+            if not hit.term.ambiguous:
+                counted.append(hit)
+                continue
+            why = support.get(organisation)
+            if why is None:
+                places = self._places.get(organisation)
+                place = places.search(normalised) if places is not None else None
+                if organisation in firm:
+                    why = "another term of the organisation in the post"
+                elif place is not None:
+                    why = f"a place of its region in the post ({place.group(0)})"
+                elif arabic:
+                    why = "Urdu or Pashto script in the post"
+            if why is None:
+                unsupported.append(hit)
+            else:
+                support[organisation] = why
+                counted.append(hit)
+        return Reading(counted, unsupported, support)
+
+    def _scan(self, text: str, normalised: str) -> list[Hit]:
         candidates = [
             (end - len(key) + 1, end + 1, terms)
             for end, (key, terms) in self._automaton.iter(normalised)
@@ -116,6 +234,39 @@ class Lexicon:
                     continue
                 hits.append(Hit(term, first, last, matched))
         return hits
+
+
+_NOTHING = Reading([])
+
+
+def _ambiguous_hashtags(terms: list[Term]) -> list[Term]:
+    """A hashtag that is only an ambiguous acronym (#TTP) is as ambiguous as it is."""
+    meanings = {
+        (t.organisation, normalise(t.value)): t.other_meanings for t in terms if t.ambiguous
+    }
+    if not meanings:
+        return terms
+    out = []
+    for term in terms:
+        if term.kind is TermKind.HASHTAG and not term.ambiguous:
+            body = normalise(term.value).lstrip("#")
+            other = meanings.get((term.organisation, body))
+            if other:
+                term = replace(term, other_meanings=other)
+        out.append(term)
+    return out
+
+
+def support_places(region: str) -> set[str]:
+    """The places of an organisation's region that support an ambiguous acronym:
+    "Khyber Pakhtunkhwa, Waziristan, Pakistan–Afghanistan border" gives khyber
+    pakhtunkhwa, waziristan and pakistan–afghanistan; a country alone gives nothing."""
+    places = set()
+    for part in re.split(r"[,;:()/]|\band\b", normalise(region)):
+        place = " ".join(_REGION_WORDS.sub(" ", part).split())
+        if len(place) >= 4 and place not in _BROAD_PLACES:
+            places.add(place)
+    return places
 
 
 def _bounded(text: str, start: int, end: int, kind: TermKind) -> bool:

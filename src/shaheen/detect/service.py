@@ -33,6 +33,7 @@ from shaheen.detect.risk import FLAGGED, AccountEvidence, MediaEvidence, PostEvi
 from shaheen.detect.schemas import FlaggedPost, IndicatorSummary, RiskRow
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
+from shaheen.knowledge.enums import TermKind
 from shaheen.knowledge.models import Organisation
 from shaheen.knowledge.schemas import OrganisationSpec
 from shaheen.platforms.models import Platform
@@ -47,12 +48,15 @@ FLAGGING_DETECTORS = (ClassifierDetector.get_name(), HashMatchDetector.get_name(
 
 def lexicon_from_specs(organisations: Iterable[OrganisationSpec], version: str) -> Lexicon:
     """A lexicon straight from knowledge-base files (no database): eval and tests."""
-    terms = [
-        Term(spec.slug, kind, value, weight)
-        for spec in organisations
-        for kind, value, weight in spec.terms.entries()
-    ]
-    return Lexicon(terms, version)
+    terms = []
+    regions = {}
+    for spec in organisations:
+        meanings = spec.terms.other_meanings()
+        regions[spec.slug] = spec.region
+        for kind, value, weight in spec.terms.entries():
+            other = meanings.get(value, ()) if kind is TermKind.ACRONYM else ()
+            terms.append(Term(spec.slug, kind, value, weight, other))
+    return Lexicon(terms, version, regions)
 
 
 def bundled_lexicon() -> Lexicon:
@@ -64,15 +68,26 @@ def bundled_lexicon() -> Lexicon:
 def load_lexicon(*, session: Session) -> Lexicon:
     """The lexicon of the active organisations in the database."""
     release = knowledge.current_release(session=session)
-    organisations = session.scalars(
-        select(Organisation).where(Organisation.active).options(selectinload(Organisation.terms))
+    organisations = list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.active)
+            .options(selectinload(Organisation.terms))
+        )
     )
     terms = [
-        Term(org.slug, term.kind, term.value, term.weight)
+        Term(
+            org.slug,
+            term.kind,
+            term.value,
+            term.weight,
+            tuple(line for line in term.other_meanings.splitlines() if line.strip()),
+        )
         for org in organisations
         for term in org.terms
     ]
-    return Lexicon(terms, release.sha256[:12] if release else "empty")
+    regions = {org.slug: org.region for org in organisations}
+    return Lexicon(terms, release.sha256[:12] if release else "empty", regions)
 
 
 def lexicon_in_force(*, session: Session) -> Lexicon:

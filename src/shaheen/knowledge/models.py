@@ -45,6 +45,8 @@ class OrganisationTerm(Base):
     value: Mapped[str] = mapped_column(String(300))
     script: Mapped[Script] = mapped_column(StrEnumType(Script))
     weight: Mapped[float] = mapped_column(Float, default=1.0)
+    #: An acronym's other common meanings, one a line; empty for an unambiguous term.
+    other_meanings: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="terms")
 

@@ -34,8 +34,22 @@ class _Strict(BaseModel):
 
 
 class WeightedTerm(_Strict):
+    """A term with its own weight, or an acronym with its other common meanings."""
+
     value: str = Field(min_length=1, max_length=300)
-    weight: float = Field(ge=0.0, le=1.0)
+    weight: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: What else the term commonly means ("TTP": a blood disorder, a cyber-security
+    #: phrase). An acronym with other meanings names the organisation only where the same
+    #: post supports it (see `detect/lexicon.py`); everywhere else it is plain text.
+    other_meanings: list[str] = Field(default=[], max_length=20)
+
+    @field_validator("other_meanings")
+    @classmethod
+    def _meanings_are_words(cls, meanings: list[str]) -> list[str]:
+        cleaned = [m.strip() for m in meanings]
+        if any(not m or len(m) > 200 or "\n" in m for m in cleaned):
+            raise ValueError("each other meaning is one line of 1 to 200 characters")
+        return cleaned
 
 
 TermEntry = str | WeightedTerm
@@ -52,9 +66,8 @@ class TermLists(_Strict):
     domains: list[TermEntry] = []
     handles: list[TermEntry] = []
 
-    def entries(self) -> list[tuple[TermKind, str, float]]:
-        """Every term as (kind, value, weight), defaults applied."""
-        sections: dict[TermKind, list[TermEntry]] = {
+    def _sections(self) -> dict[TermKind, list[TermEntry]]:
+        return {
             TermKind.NAME: self.names,
             TermKind.ALIAS: self.aliases,
             TermKind.ACRONYM: self.acronyms,
@@ -65,14 +78,39 @@ class TermLists(_Strict):
             TermKind.DOMAIN: self.domains,
             TermKind.HANDLE: self.handles,
         }
+
+    def entries(self) -> list[tuple[TermKind, str, float]]:
+        """Every term as (kind, value, weight), defaults applied."""
         found: list[tuple[TermKind, str, float]] = []
-        for kind, items in sections.items():
+        for kind, items in self._sections().items():
             for item in items:
                 if isinstance(item, WeightedTerm):
-                    found.append((kind, item.value.strip(), item.weight))
+                    weight = DEFAULT_WEIGHTS[kind] if item.weight is None else item.weight
+                    found.append((kind, item.value.strip(), weight))
                 else:
                     found.append((kind, item.strip(), DEFAULT_WEIGHTS[kind]))
         return found
+
+    def other_meanings(self) -> dict[str, tuple[str, ...]]:
+        """Each acronym that has other common meanings, with them."""
+        return {
+            item.value.strip(): tuple(item.other_meanings)
+            for item in self.acronyms
+            if isinstance(item, WeightedTerm) and item.other_meanings
+        }
+
+    @model_validator(mode="after")
+    def _meanings_only_for_acronyms(self) -> TermLists:
+        for kind, items in self._sections().items():
+            if kind is TermKind.ACRONYM:
+                continue
+            for item in items:
+                if isinstance(item, WeightedTerm) and item.other_meanings:
+                    raise ValueError(
+                        f"{item.value!r}: only acronyms carry other_meanings "
+                        "(a name is not ambiguous in the same way)"
+                    )
+        return self
 
 
 class Listing(_Strict):

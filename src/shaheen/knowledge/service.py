@@ -223,19 +223,29 @@ def _apply(organisation: Organisation, spec: OrganisationSpec) -> bool:
             setattr(organisation, field, value)
             changed = True
 
-    wanted_terms = {(kind, value): weight for kind, value, weight in spec.terms.entries()}
+    meanings = spec.terms.other_meanings()
+    wanted_terms = {
+        (kind, value): (weight, _meanings_text(meanings, kind, value))
+        for kind, value, weight in spec.terms.entries()
+    }
     current_terms = {(t.kind, t.value): t for t in organisation.terms}
     for key, term in current_terms.items():
         if key not in wanted_terms:
             organisation.terms.remove(term)
             changed = True
-        elif term.weight != wanted_terms[key]:
-            term.weight = wanted_terms[key]
+        elif (term.weight, term.other_meanings) != wanted_terms[key]:
+            term.weight, term.other_meanings = wanted_terms[key]
             changed = True
-    for (kind, value), weight in wanted_terms.items():
+    for (kind, value), (weight, other) in wanted_terms.items():
         if (kind, value) not in current_terms:
             organisation.terms.append(
-                OrganisationTerm(kind=kind, value=value, script=script_of(value), weight=weight)
+                OrganisationTerm(
+                    kind=kind,
+                    value=value,
+                    script=script_of(value),
+                    weight=weight,
+                    other_meanings=other,
+                )
             )
             changed = True
 
@@ -249,6 +259,11 @@ def _apply(organisation: Organisation, spec: OrganisationSpec) -> bool:
             )
         changed = True
     return changed
+
+
+def _meanings_text(meanings: dict[str, tuple[str, ...]], kind: TermKind, value: str) -> str:
+    """An acronym's other meanings as stored: one a line (empty for other terms)."""
+    return "\n".join(meanings.get(value, ())) if kind is TermKind.ACRONYM else ""
 
 
 def list_organisations(*, session: Session) -> list[Organisation]:
