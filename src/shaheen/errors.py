@@ -22,6 +22,7 @@ class ReturnCode(IntEnum):
     BAD_INPUT = 5
     NOT_FOUND = 6
     FORBIDDEN = 7
+    UNAUTHENTICATED = 8
 
 
 class ShaheenError(Exception):
@@ -72,3 +73,15 @@ class SafeguardViolation(ShaheenError):
     """An action that a safeguard forbids (e.g. a referral without a legal basis)."""
 
     return_code = ReturnCode.FORBIDDEN
+
+
+class Forbidden(ShaheenError):
+    """The signed-in user's role does not allow the action (see `access/rules.py`)."""
+
+    return_code = ReturnCode.FORBIDDEN
+
+
+class Unauthenticated(ShaheenError):
+    """No signed-in user, or one whose credentials or session are no longer good."""
+
+    return_code = ReturnCode.UNAUTHENTICATED
