@@ -8,6 +8,7 @@ import io
 import os
 import threading
 import zipfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,13 +18,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.ingest import service, tips
-from shaheen.ingest.connectors.base import ConnectorOptions
+from shaheen.ingest.connectors.base import ConnectorOptions, Item
 from shaheen.ingest.enums import AccountStatus, ErrorSeverity, ObservedStatus, RunStatus
 from shaheen.ingest.flows import Importer
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, IngestError, IngestRun, Post, StatusObservation, Tip
 from shaheen.ingest.schemas import PostRecord, UpsertCounts
-from shaheen.ingest.sources import ArchiveLimits
+from shaheen.ingest.sources import ArchiveLimits, Source
 from shaheen.store.base import utcnow
 from shaheen.store.engine import make_engine, session_factory, write_scope
 from tests.ingest.connectors.contract import DATA
@@ -285,3 +286,26 @@ def test_two_imports_and_a_tip_at_once_never_fail(
     assert failures == []
     assert [r.error for r in results] == [None, None]
     assert _count(sessions, Post) == 1200 and _count(sessions, Tip) == 15
+
+
+def test_a_connector_bug_costs_only_its_file(
+    importer: Importer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shaheen.ingest.connectors.generic import GenericJsonlConnector
+
+    real = GenericJsonlConnector.parse
+
+    def breaking(self: GenericJsonlConnector, source: Source) -> Iterator[Item]:
+        for number, item in enumerate(real(self, source)):
+            if number == 2 and source.name.endswith("first.jsonl"):
+                raise RuntimeError("plugin bug")
+            yield item
+
+    monkeypatch.setattr(GenericJsonlConnector, "parse", breaking)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_bytes(b"".join(_line(i) for i in range(5)))
+    second.write_bytes(b"".join(_line(100 + i) for i in range(5)))
+    broken, fine = importer.import_paths([first, second])
+    assert broken.error is not None and "reading stopped (RuntimeError: plugin bug)" in broken.error
+    assert broken.kept_before_error == 2
+    assert fine.error is None and fine.posts.new == 5

@@ -119,7 +119,8 @@ class Importer:
         except BadInput as exc:
             return self._failed_run(source.name, None, str(exc))
         except Exception as exc:  # whatever a hostile file does, it costs only itself
-            log.exception("reading %s failed", source.name)
+            # The traceback is for developers (SHAHEEN_LOG_LEVEL=DEBUG); the user gets one line.
+            log.debug("reading %s failed", source.name, exc_info=True)
             return self._failed_run(source.name, None, _unexpected(exc))
         started = time.perf_counter()
         with write_scope(self.sessions) as session:
@@ -137,7 +138,7 @@ class Importer:
         except BadInput as exc:
             result.error = str(exc)
         except Exception as exc:  # a bug met on this file must not stop the next one
-            log.exception("importing %s failed", source.name)
+            log.debug("importing %s failed", source.name, exc_info=True)
             result.error = _unexpected(exc)
         if result.error:
             result.kept_before_error = result.read - result.rejected - result.skipped
@@ -385,7 +386,7 @@ class _Counts:
 
 
 def _unexpected(exc: Exception) -> str:
-    return f"could not be read ({type(exc).__name__}: {exc}); the log has the details"
+    return f"could not be read ({type(exc).__name__}: {exc}); SHAHEEN_LOG_LEVEL=DEBUG shows where"
 
 
 def _fatal_if_unavailable(exc: DBAPIError) -> None:

@@ -150,8 +150,9 @@ def batches(items: Iterable[Item | Notice], size: int) -> Iterator[Batch]:
             batch.fault = str(exc)
             break
         except Exception as exc:  # a connector's bug met on this file: the file's fault
-            log.exception("reading stopped")
-            batch.fault = f"reading stopped ({type(exc).__name__}: {exc}); the log has details"
+            log.debug("reading stopped", exc_info=True)  # for developers; users get one line
+            kind = type(exc).__name__
+            batch.fault = f"reading stopped ({kind}: {exc}); SHAHEEN_LOG_LEVEL=DEBUG shows where"
             break
         if isinstance(item, Notice):
             batch.warnings.append(item.error)
