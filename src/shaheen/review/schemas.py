@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from shaheen.ingest.schemas import StatusView
+
 
 class QueueRow(BaseModel):
     """A case as the queue lists it."""
@@ -104,6 +106,7 @@ class CaseView(BaseModel):
     opened_at: datetime
     account: AccountView
     explanation: dict[str, Any] | None
+    statuses: list[StatusView]  # what platform exports said (suspended, withheld, …)
     posts: list[PostView]
     signals: list[SignalView]
     decisions: list[DecisionView]

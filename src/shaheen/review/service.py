@@ -39,6 +39,7 @@ from shaheen.detect import service as detection
 from shaheen.detect.models import Signal
 from shaheen.detect.schemas import AccountAssessment, IndicatorSummary
 from shaheen.errors import IllegalTransition, NotFound, SafeguardViolation
+from shaheen.ingest import service as ingest
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import Organisation
@@ -488,6 +489,7 @@ def case_view(*, session: Session, case_id: int) -> CaseView:
             verified=account.verified,
         ),
         explanation=account.risk_explanation,
+        statuses=ingest.account_statuses(session=session, account_id=account.id),
         posts=[
             PostView(id=p.id, url=p.url, posted_at=p.posted_at, language=p.language, text=p.text)
             for p in posts
