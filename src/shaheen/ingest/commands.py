@@ -33,6 +33,7 @@ from shaheen.ingest.connectors.generic import CANONICAL
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.schemas import ErrorLine, RunResult
 from shaheen.runtime import Database, cli_actor, open_database
+from shaheen.safe_output import terminal
 from shaheen.store.engine import session_scope, write_scope
 
 console = Console()
@@ -193,7 +194,7 @@ def watch(
     database = open_database()
     options = _options(mapping, platform, timezone, abbreviations)
     importer = _importer(database, options, format_name, None)
-    console.print(f"watching {directory} every {interval:g}s; Ctrl-C to stop")
+    console.print(f"watching {terminal(directory)} every {interval:g}s; Ctrl-C to stop")
     try:
         for result in flows.watch(directory, importer, interval=interval):
             _report(database, [result], errors=False)
@@ -239,7 +240,7 @@ def runs(limit: int = typer.Option(20, help="how many of the latest runs")) -> N
             str(run.id),
             run.status,
             run.connector,
-            run.source,
+            terminal(run.source),
             f"{run.records_read:,}",
             f"{run.records_new:,}",
             f"{run.records_updated:,}",
@@ -267,7 +268,8 @@ def _print_errors(rows: list[ErrorLine]) -> None:
     for error in rows:
         colour = "yellow" if error.severity == "warning" else "red"
         console.print(
-            f"[{colour}]{error.severity}[/] {error.file}: {error.location}: {error.reason}",
+            f"[{colour}]{error.severity}[/] {terminal(error.file)}: {terminal(error.location)}: "
+            f"{terminal(error.reason)}",
             highlight=False,
         )
 
@@ -291,7 +293,7 @@ def results_table(results: list[RunResult], title: str = "Ingest") -> Table:
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
     for r in results:
         table.add_row(
-            Path(r.source).name,
+            terminal(Path(r.source).name),
             r.connector or "-",
             f"{r.read:,}",
             f"{r.posts.new:,}",
@@ -316,7 +318,7 @@ def _report(database: Database, results: list[RunResult], errors: bool = True) -
                 if r.kept_before_error
                 else "nothing from it was kept"
             )
-            console.print(f"[bold red]failed:[/] {r.error} ({kept})", highlight=False)
+            console.print(f"[bold red]failed:[/] {terminal(r.error)} ({kept})", highlight=False)
     statuses = sum(r.statuses_new for r in results)
     if statuses:
         console.print(
@@ -347,8 +349,10 @@ def account(
     handle = f"@{view.handle}" if view.handle else "(no handle)"
     followers = f"{view.followers:,}" if view.followers is not None else "unknown"
     console.print(
-        f"{view.platform} {view.platform_account_id} {handle} {view.display_name or ''}"
-        f" — followers {followers}",
+        terminal(
+            f"{view.platform} {view.platform_account_id} {handle} {view.display_name or ''}"
+            f" — followers {followers}"
+        ),
         highlight=False,
     )
     if not view.statuses:
@@ -361,9 +365,9 @@ def account(
         about = f"{status.subject} {'@' if status.by_handle else ''}{status.subject_key}"
         table.add_row(
             status.observed_at.strftime("%Y-%m-%d %H:%M") if status.observed_at else "-",
-            about,
+            terminal(about),
             status.status,
-            status.reason,
+            terminal(status.reason),
             str(status.run_id or "-"),
         )
     console.print(table)
@@ -402,8 +406,8 @@ def tip_list(limit: int = typer.Option(50, help="how many of the newest tips")) 
             str(tip.id),
             tip.received_at.strftime("%Y-%m-%d %H:%M"),
             code or "-",
-            tip.url,
-            tip.note,
+            terminal(tip.url),
+            terminal(tip.note),
             tip.status.value,
         )
     console.print(table)

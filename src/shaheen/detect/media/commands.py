@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from shaheen.config import get_settings
 from shaheen.errors import BadInput
-from shaheen.knowledge.enums import TLP
+from shaheen.knowledge.enums import TLP, SignalType
 from shaheen.runtime import cli_actor, open_database
+from shaheen.safe_output import terminal
 from shaheen.store.engine import session_scope
 
 console = Console(soft_wrap=True)
@@ -85,19 +86,37 @@ def import_(
     name: str = typer.Argument(..., help="the bank"),
     file: Path = typer.Argument(..., help="a TXT, CSV or STIX 2.1 JSON file"),
     fmt: str | None = typer.Option(None, "--format", help="txt | csv | stix (default: by name)"),
+    signal_type: SignalType | None = typer.Option(
+        None, help="the type of bare hashes: TXT lines or CSV rows that do not name one"
+    ),
 ) -> None:
-    """Import hashes from a file; a file with any bad record imports nothing."""
+    """Import hashes from a file; each record that cannot be read is named and left out,
+    as is each STIX indicator a bank cannot hold (IP addresses, domains, URLs, SHA-256)."""
     from shaheen.detect.media import bank_flows
     from shaheen.knowledge import banks, banks_interop
 
-    records = banks_interop.read(file, fmt)
+    parsed = banks_interop.read(file, fmt, signal_type=signal_type)
     with session_scope(open_database().sessions) as session:
         bank = banks.get_bank(session=session, name=name)
         result = bank_flows.add_records(
-            session=session, bank=bank, records=records, actor=cli_actor(), action="bank.import"
+            session=session,
+            bank=bank,
+            records=parsed.records,
+            actor=cli_actor(),
+            action="bank.import",
+            details={
+                "file": str(file),
+                "rejected": len(parsed.rejected),
+                "skipped": len(parsed.skipped),
+            },
         )
+    for line in parsed.rejected:
+        errors.print(f"[red]error:[/] {terminal(line)}", highlight=False)
+    for line in parsed.skipped:
+        errors.print(f"[yellow]skipped:[/] {terminal(line)}", highlight=False)
     console.print(
-        f"{result.added:,} hashes imported into {name!r} ({result.already_there:,} already there)"
+        f"{result.added:,} hashes imported into {name!r} ({result.already_there:,} already there, "
+        f"{len(parsed.rejected):,} rejected, {len(parsed.skipped):,} skipped)"
     )
 
 
@@ -127,9 +146,9 @@ def list_() -> None:
     table = Table("bank", "source", "label", "TLP", "organisation", "pdq", "vpdq", "md5")
     for row in rows:
         table.add_row(
-            row.name,
-            row.source,
-            row.label,
+            terminal(row.name),
+            terminal(row.source),
+            terminal(row.label),
             row.tlp,
             row.organisation or "",
             *(f"{row.counts.get(kind, 0):,}" for kind in ("pdq", "vpdq", "md5")),
@@ -155,7 +174,9 @@ def hash_(
         if as_json:
             typer.echo(json.dumps(asdict(hashes)))
             continue
-        console.print(f"[bold]{path}[/] {hashes.kind} {hashes.mime_type} {hashes.size_bytes:,} B")
+        console.print(
+            f"[bold]{terminal(path)}[/] {hashes.kind} {hashes.mime_type} {hashes.size_bytes:,} B"
+        )
         console.print(f"  md5    {hashes.md5}\n  sha256 {hashes.sha256}")
         if hashes.pdq is not None:
             console.print(f"  pdq    {hashes.pdq} quality {hashes.pdq_quality}")
@@ -199,14 +220,15 @@ def match(
             typer.echo(json.dumps({"file": str(path), "md5": hashes.md5, "matches": found}))
             continue
         if not kept:
-            console.print(f"{path}: no match")
+            console.print(f"{terminal(path)}: no match")
         for m in kept:
             how = f"distance {m.distance}" if m.distance is not None else "identical file"
             if m.query_percent is not None:
                 how += f", {m.query_percent}% of its frames, {m.target_percent}% of the banked"
             console.print(
-                f"{path}: [bold]{m.bank}[/] {m.signal_type} entry {m.entry_id} ({how}) "
-                f"organisation {m.organisation or '-'} {m.label}".rstrip()
+                f"{terminal(path)}: [bold]{terminal(m.bank)}[/] {m.signal_type} entry "
+                f"{m.entry_id} ({how}) organisation {m.organisation or '-'} "
+                f"{terminal(m.label)}".rstrip()
             )
     if failed:
         raise typer.Exit(5)
@@ -225,6 +247,6 @@ def media_errors(limit: int = typer.Option(50, help="at most this many")) -> Non
             .limit(limit)
         ).all()
     for media_id, sha256, reason in rows:
-        console.print(f"{media_id} {sha256[:16]}… {reason}", highlight=False)
+        console.print(f"{media_id} {sha256[:16]}… {terminal(reason)}", highlight=False)
     if not rows:
         console.print("every stored media item was hashed")
