@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
+import signal
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -276,11 +277,15 @@ def simulate_platforms(
         count = configure_channels(sessions, base_url=url, actor=user)
         console.print(f"{count} platforms' channels point at the simulator")
     console.print(f"platform SIMULATOR listening on {url} (not a real platform); Ctrl-C stops it")
+    stopped = threading.Event()
+    # a service manager stops with SIGTERM: put the channels back then too
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        while True:
-            time.sleep(3600)
+        while not stopped.wait(1.0):
+            pass
     except KeyboardInterrupt:
-        simulator.stop()
-        if configure:
-            restore_channels(sessions, actor=user)
-            console.print("the platforms' channels are back as they were")
+        pass
+    simulator.stop()
+    if configure:
+        restore_channels(sessions, actor=user)
+        console.print("the platforms' channels are back as they were")
