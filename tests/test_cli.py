@@ -217,3 +217,15 @@ def test_scan_needs_an_existing_agency(tmp_path: Path) -> None:
     assert "agency 'NOPE' does not exist; add it with `shaheen agency add NOPE NAME`" in (
         result.stderr.replace("\n", " ")
     )
+
+
+def test_hostile_text_prints_as_text(tmp_path: Path) -> None:
+    """A tip's note with Rich markup and ANSI escapes shows its characters, never their effect."""
+    assert shaheen("db", "upgrade", cwd=tmp_path).returncode == 0
+    note = "[bold red]URGENT[/] \x1b[2J\x1b]0;owned\x07"
+    added = shaheen("tip", "add", "https://t.me/[red]chan[/]", "--note", note, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200")
+    assert listed.returncode == 0
+    assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout
+    assert "[bold red]URGENT[/]" in listed.stdout and "\\x1b[2J" in listed.stdout
