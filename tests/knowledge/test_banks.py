@@ -15,8 +15,9 @@ from shaheen.audit.models import AuditEvent
 from shaheen.errors import NotFound
 from shaheen.knowledge import banks
 from shaheen.knowledge import service as knowledge
-from shaheen.knowledge.banks_interop import BankRecord
-from shaheen.knowledge.enums import TLP, SignalType
+from shaheen.knowledge.banks_interop import BankRecord, read
+from shaheen.knowledge.enums import TLP, EntryCategory, SignalType
+from shaheen.knowledge.models import HashBankEntry
 
 PDQ = "e3c1a5f0" * 8
 MD5 = "5d41402abc4b2a76b9719d911017c592"
@@ -108,3 +109,78 @@ def test_export_is_audited_with_its_marking(session: Session, tmp_path: Path) ->
 def test_an_unknown_bank_says_how_to_create_it(session: Session) -> None:
     with pytest.raises(NotFound, match="shaheen bank create nope"):
         banks.get_bank(session=session, name="nope")
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "banks"
+
+
+def test_each_hash_list_variant_is_stored_with_its_category(
+    session: Session, tmp_path: Path
+) -> None:
+    bank = banks.create_bank(session=session, name="partner", actor="t", source="fusion centre")
+    added = []
+    for name, signal_type in (
+        ("pdq_bare.txt", SignalType.PDQ),
+        ("dataset.csv", None),
+        ("partner_bundle.json", None),
+    ):
+        parsed = read(DATA / name, signal_type=signal_type)
+        result = banks.add_records(
+            session=session,
+            bank=bank,
+            records=parsed.records,
+            actor="t",
+            action="bank.import",
+            details={"rejected": len(parsed.rejected), "skipped": len(parsed.skipped)},
+        )
+        added.append((result.added, result.already_there))
+    # the same posters recur across the three files: each hash is stored once, and keeps
+    # the category of the file that brought it first
+    assert added == [(4, 0), (1, 3), (3, 2)]
+    categories = dict(
+        session.execute(
+            select(HashBankEntry.value, HashBankEntry.category).where(
+                HashBankEntry.bank_id == bank.id
+            )
+        ).all()
+    )
+    assert len(categories) == 8
+    assert categories["1a02499daca26312356e47fff8039632"] is EntryCategory.POSITIVE_CLASS
+    assert categories["a39c1c9e3bf0d263a4665a7af9c255f5"] is EntryCategory.POSITIVE_CLASS
+    assert categories["8b35394be5a8ebd7ce6a02675686211a61305eb01ce1f9cfed9a52b8db90da3c"] is (
+        EntryCategory.POSITIVE_CLASS  # first came bare from the TXT list
+    )
+    audit_details = session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "bank.import")
+    ).all()
+    assert [(d["rejected"], d["skipped"]) for d in audit_details] == [(1, 0), (3, 0), (1, 7)]
+
+
+def test_a_negative_entry_keeps_its_category_through_export_and_import(
+    session: Session, tmp_path: Path
+) -> None:
+    bank = banks.create_bank(session=session, name="collab", actor="t")
+    banks.add_records(
+        session=session,
+        bank=bank,
+        records=read(DATA / "dataset.csv").records,
+        actor="t",
+        action="bank.import",
+    )
+    stored = banks.records_in(session=session, bank=bank)
+    assert [r.category for r in stored] == [
+        EntryCategory.POSITIVE_CLASS,
+        EntryCategory.NEGATIVE_CLASS,
+        EntryCategory.INVESTIGATION_SEED,
+        EntryCategory.POSITIVE_CLASS,
+    ]
+    for suffix in ("csv", "json"):
+        path = tmp_path / f"collab.{suffix}"
+        banks.export_bank(session=session, bank=bank, path=path, fmt=None, actor="t")
+        copy = banks.create_bank(session=session, name=f"copy-{suffix}", actor="t")
+        banks.add_records(
+            session=session, bank=copy, records=read(path).records, actor="t", action="bank.import"
+        )
+        assert banks.records_in(session=session, bank=copy) == stored
+    txt = tmp_path / "collab.txt"
+    assert banks.export_bank(session=session, bank=bank, path=txt, fmt=None, actor="t") == 2

@@ -13,7 +13,7 @@ which starts it; a hash added today then finds the copies collected last month.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,11 +98,20 @@ def get_bank(*, session: Session, name: str) -> HashBank:
 
 
 def add_records(
-    *, session: Session, bank: HashBank, records: Sequence[BankRecord], actor: str, action: str
+    *,
+    session: Session,
+    bank: HashBank,
+    records: Sequence[BankRecord],
+    actor: str,
+    action: str,
+    details: Mapping[str, object] | None = None,
 ) -> AddResult:
-    """Add records not already in the bank (by type and value), audited.
+    """Add records not already in the bank (by type and value), audited (with `details`,
+    e.g. how many records of an imported file were left out).
 
-    Only the bank changes: callers start the retro-hunt (`detect.media.bank_flows`).
+    An entry keeps the category it was added with: a hash already in the bank is not
+    changed by a later file. Only the bank changes: callers start the retro-hunt
+    (`detect.media.bank_flows`).
     """
     result = AddResult()
     existing = {
@@ -130,6 +139,7 @@ def add_records(
                 media_type=record.media_type,
                 organisation_id=organisations.get(record.organisation or "", bank.organisation_id),
                 tags=" ".join(record.tags)[:500],
+                category=record.category,
                 added_by=actor,
                 added_at=record.added_at or utcnow(),
             )
@@ -142,7 +152,12 @@ def add_records(
         action=action,
         object_type="hash_bank",
         object_id=bank.id,
-        details={"bank": bank.name, "added": result.added, "already_there": result.already_there},
+        details={
+            "bank": bank.name,
+            "added": result.added,
+            "already_there": result.already_there,
+            **(details or {}),
+        },
     )
     return result
 
@@ -161,7 +176,8 @@ def records_in(*, session: Session, bank: HashBank) -> list[BankRecord]:
             e.quality,
             e.media_type,
             slugs.get(e.organisation_id) if e.organisation_id else None,
-            e.added_at,
+            added_at=e.added_at,
+            category=e.category,
         )
         for e in entries
     ]

@@ -2,17 +2,28 @@
 
 * TXT, as python-threatexchange's file exchange reads it: one `signal_type signal` per
   line (`pdq 3a5b…`, `video_md5 9e10…`, `vpdq ["…,100,0.0", …]`); blank lines and lines
-  starting with `#` are skipped.
+  starting with `#` are skipped. A list of bare hashes, one a line with no type, reads
+  when the type is given (`--signal-type pdq`); lines that do carry a type keep it.
 * CSV, as `threatexchange dataset --csv` writes it: a header with `signal_type` and
-  `signal_str` (also read as `signal` or `hash`), optionally `collab`, `category` and
-  `tags` (separated by spaces).
-* STIX 2.1: a bundle of `indicator` objects whose pattern compares one file hash
-  (`[file:hashes.MD5 = '…']`, `[file:hashes.'PDQ' = '…']`, `[file:hashes.'vPDQ' = '…']`),
-  TLP-marked, with tags, quality and organisation in `x_shaheen_*` properties (partners'
-  indicators without them import too, their `labels` read as tags).
+  `signal_str` (also read as `signal` or `hash`; `signal_type` may be left out when the
+  type is given), optionally `collab`, `category` and `tags` (separated by spaces). The
+  `category` (POSITIVE_CLASS, NEGATIVE_CLASS, INVESTIGATION_SEED) is kept on the entry:
+  a NEGATIVE_CLASS entry is a partner's known false positive and is never matched.
+* STIX 2.1: a bundle whose `indicator` objects compare file hashes
+  (`[file:hashes.MD5 = '…']`, `[file:hashes.'PDQ' = '…']`, `[file:hashes.'vPDQ' = '…']`,
+  several joined by OR or AND), TLP-marked, with tags, quality, organisation and category
+  in `x_shaheen_*` properties (partners' indicators without them import too, their
+  `labels` read as tags, `indicator_types` `benign` as NEGATIVE_CLASS). Patterns are read
+  case-insensitively, as OASIS writes them (`file:hashes.md5`, `file:hashes.'SHA-256'`).
+  A partner's bundle usually carries other indicators too: IP addresses, domains, URLs,
+  SHA-256 file hashes (until banks hold SHA-256), YARA rules. Those are skipped, each
+  named with what it is; objects other than indicators are ignored.
 
-Reading checks every record before returning any, and raises `BankFileError` naming the
-line (or object) and the reason: a bank file is imported whole or not at all.
+Reading keeps every good record. A record that cannot be read (a hash of the wrong
+length, an unknown type or category, a row with extra fields) is rejected with one line
+naming it (`file: line 7: …`, `file: object 3 (indicator--…): …`) and the rest of the
+file goes on. Only a file that cannot be read at all (not UTF-8, not JSON, not a
+bundle, no hash column) raises `BankFileError`.
 """
 
 from __future__ import annotations
@@ -22,14 +33,14 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from shaheen.errors import BadInput
-from shaheen.knowledge.enums import TLP, SignalType
+from shaheen.knowledge.enums import TLP, EntryCategory, SignalType
 
 FORMATS = ("txt", "csv", "stix")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -38,14 +49,33 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 _TX_NAMES = {"pdq": SignalType.PDQ, "vpdq": SignalType.VPDQ, "video_md5": SignalType.MD5}
 _TX_NAMES_READ = {**_TX_NAMES, "md5": SignalType.MD5, "photo_md5": SignalType.MD5}
 _STIX_KEYS = {SignalType.MD5: "MD5", SignalType.PDQ: "'PDQ'", SignalType.VPDQ: "'vPDQ'"}
-_STIX_PATTERN = re.compile(
-    r"^\[file:hashes\.(MD5|'MD5'|'PDQ'|'vPDQ'|'VPDQ')\s*=\s*'((?:[^'\\]|\\.)*)'\]$"
+# STIX hash names (upper case, without '-' and '_') of the kinds a bank holds
+_STIX_READ = {"MD5": "md5", "PDQ": "pdq", "VPDQ": "vpdq"}
+# A STIX pattern's tokens: a quoted string (with backslash escapes), a bracket or
+# parenthesis, a comparison operator, or a word (an object path may hold quoted parts,
+# `file:hashes.'SHA-256'`, so a word runs through them).
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<punct>[\[\]()])|(?P<op>!=|<=|>=|=|<|>)"""
+    r"""|(?P<word>(?:[^\s\[\]()'=!<>]|'[^']*')+))"""
 )
+_STIX_CATEGORY = {
+    EntryCategory.POSITIVE_CLASS: "malicious-activity",
+    EntryCategory.INVESTIGATION_SEED: "unknown",
+    EntryCategory.NEGATIVE_CLASS: "benign",
+}
 _NAMESPACE = uuid.UUID("5a1f6c2e-3b1d-4e8a-9c51-5ba4e1e0d7a3")  # Shaheen's STIX ids
 
 
 class BankFileError(BadInput):
-    """A bank file that cannot be imported; nothing of it was."""
+    """A bank file that cannot be read at all; nothing of it was imported."""
+
+
+class _Rejected(ValueError):
+    """One record that cannot be read; the reader names it and goes on."""
+
+
+class _Skipped(ValueError):
+    """One well-formed record a bank cannot hold (an IP indicator, a SHA-256)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +89,16 @@ class BankRecord:
     media_type: str | None = None  # image | video
     organisation: str | None = None  # a knowledge-base slug
     added_at: datetime | None = field(default=None, compare=False)
+    category: EntryCategory = EntryCategory.POSITIVE_CLASS
+
+
+@dataclass
+class BankFile:
+    """What a bank file gave: the records to import, and one line per record left out."""
+
+    records: list[BankRecord] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # records that could not be read
+    skipped: list[str] = field(default_factory=list)  # records a bank cannot hold
 
 
 def format_of(path: Path, explicit: str | None = None) -> str:
@@ -112,106 +152,311 @@ def vpdq_frames(value: str) -> list[tuple[str, int, float]]:
 # -- reading ----------------------------------------------------------------------------
 
 
-def read(path: Path, explicit_format: str | None = None) -> list[BankRecord]:
-    """Every record of a bank file, or `BankFileError` for the first bad one."""
+def read(
+    path: Path, explicit_format: str | None = None, *, signal_type: SignalType | None = None
+) -> BankFile:
+    """The records of a bank file, with a line for each one left out; `BankFileError`
+    only for a file that cannot be read at all. `signal_type` is the type of bare hashes
+    (TXT lines without a type, CSV without a `signal_type` column)."""
     chosen = format_of(path, explicit_format)
+    if signal_type is not None and chosen == "stix":
+        raise BankFileError(f"{path}: --signal-type is for TXT and CSV (STIX names each hash)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BankFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise BankFileError(f"cannot read {path}: {exc.strerror}") from None
-    reader = {"txt": _read_txt, "csv": _read_csv, "stix": _read_stix}[chosen]
-    return reader(text, str(path))
+    out = BankFile()
+    if chosen == "txt":
+        items = _read_txt(text, str(path), signal_type)
+    elif chosen == "csv":
+        items = _read_csv(text, str(path), signal_type)
+    else:
+        items = _read_stix(text, str(path))
+    for where, produce in items:
+        try:
+            out.records.extend(produce())
+        except _Skipped as exc:
+            out.skipped.append(f"{where}: {exc}")
+        except ValueError as exc:  # _Rejected, or a value `checked_value` refused
+            out.rejected.append(f"{where}: {exc}")
+        except Exception as exc:  # whatever a hostile record holds, it fails alone
+            out.rejected.append(f"{where}: cannot be read ({type(exc).__name__})")
+    return out
 
 
-def _record(where: str, type_name: str, value: str, **extra: Any) -> BankRecord:
+# Each reader yields (where, produce): `produce()` returns the record's bank records or
+# raises `_Rejected`/`_Skipped` with the reason, so that one bad record stops only itself.
+_Produce = Callable[[], list[BankRecord]]
+_Item = tuple[str, _Produce]
+
+
+def _record(type_name: str, value: str, **extra: Any) -> BankRecord:
     signal_type = _TX_NAMES_READ.get(type_name.strip().lower())
     if signal_type is None:
         known = ", ".join(sorted(_TX_NAMES_READ))
-        raise BankFileError(f"{where}: unknown signal type {type_name!r} (known: {known})")
-    try:
-        canonical = checked_value(signal_type, value)
-    except ValueError as exc:
-        raise BankFileError(f"{where}: {exc}") from None
+        raise _Rejected(f"unknown signal type {type_name[:40]!r} (known: {known})")
+    canonical = checked_value(signal_type, value)  # ValueError: rejected with its reason
     if type_name.strip().lower() == "video_md5":
         extra.setdefault("media_type", "video")
     return BankRecord(signal_type, canonical, **extra)
 
 
-def _read_txt(text: str, source: str) -> list[BankRecord]:
-    records = []
+def _category(value: str | None) -> EntryCategory:
+    name = (value or "").strip().lower()
+    if not name:
+        return EntryCategory.POSITIVE_CLASS
+    try:
+        return EntryCategory(name)
+    except ValueError:
+        known = ", ".join(c.value.upper() for c in EntryCategory)
+        raise _Rejected(f"unknown category {name[:40].upper()!r} (known: {known})") from None
+
+
+def _read_txt(text: str, source: str, signal_type: SignalType | None) -> Iterator[_Item]:
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        type_name, _, value = line.partition(" ")
-        if not value.strip():
-            raise BankFileError(f"{source}: line {number}: expected 'signal_type hash'")
-        records.append(_record(f"{source}: line {number}", type_name, value))
-    return records
+        yield f"{source}: line {number}", _txt_line(line, signal_type)
 
 
-def _read_csv(text: str, source: str) -> list[BankRecord]:
+def _txt_line(line: str, signal_type: SignalType | None) -> _Produce:
+    def produce() -> list[BankRecord]:
+        parts = line.split(None, 1)
+        prefixed = parts[0].lower() in _TX_NAMES_READ
+        if prefixed and len(parts) == 2:
+            return [_record(parts[0], parts[1])]
+        if signal_type is not None:  # a bare hash of the type given
+            return [_record(signal_type.value, line)]
+        if len(parts) == 2:
+            return [_record(parts[0], parts[1])]  # names its unknown type
+        raise _Rejected("expected 'signal_type hash' (a list of bare hashes needs --signal-type)")
+
+    return produce
+
+
+def _read_csv(text: str, source: str, signal_type: SignalType | None) -> Iterator[_Item]:
     reader = csv.DictReader(io.StringIO(text))
-    columns = {c.strip().lower(): c for c in reader.fieldnames or []}
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise BankFileError(f"{source}: line 1: {exc}") from None
+    columns = {c.strip().lower(): c for c in header}
     value_column = next(
         (columns[c] for c in ("signal_str", "signal", "hash") if c in columns), None
     )
-    if "signal_type" not in columns or value_column is None:
+    type_column = columns.get("signal_type")
+    if value_column is None or (type_column is None and signal_type is None):
         raise BankFileError(
-            f"{source}: needs the columns signal_type and signal_str "
-            f"(found {', '.join(reader.fieldnames or []) or 'none'})"
+            f"{source}: needs the columns signal_type and signal_str, or signal_str and "
+            f"--signal-type (found {', '.join(header) or 'none'})"
         )
-    records = []
-    try:
-        for number, row in enumerate(reader, start=2):
-            tags = tuple((row.get(columns.get("tags", "tags")) or "").split())
-            records.append(
-                _record(
-                    f"{source}: line {number}",
-                    row.get(columns["signal_type"]) or "",
-                    row.get(value_column) or "",
-                    tags=tags,
-                )
+    number = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # the csv module cannot resynchronise after this: report it and stop here,
+            # keeping what was read before
+            yield (
+                f"{source}: line {reader.line_num}",
+                _raise(_Rejected(f"{exc}; the rest of the file was not read")),
             )
-    except csv.Error as exc:
-        raise BankFileError(f"{source}: line {reader.line_num}: {exc}") from None
-    return records
+            return
+        number = reader.line_num
+        yield (
+            f"{source}: line {number}",
+            _csv_row(row, len(header), type_column, value_column, columns, signal_type),
+        )
 
 
-def _read_stix(text: str, source: str) -> list[BankRecord]:
+def _raise(exc: Exception) -> _Produce:
+    def produce() -> list[BankRecord]:
+        raise exc
+
+    return produce
+
+
+def _csv_row(
+    row: dict[Any, Any],
+    width: int,
+    type_column: str | None,
+    value_column: str,
+    columns: dict[str, str],
+    signal_type: SignalType | None,
+) -> _Produce:
+    def produce() -> list[BankRecord]:
+        if None in row:  # DictReader files surplus fields under None
+            extra = len(row[None])
+            raise _Rejected(f"{width + extra} fields where the header has {width}")
+        type_name = (row.get(type_column) if type_column else None) or ""
+        if not type_name.strip() and signal_type is not None:
+            type_name = signal_type.value
+        tags = tuple((row.get(columns.get("tags", "tags")) or "").split())
+        category = _category(row.get(columns.get("category", "category")))
+        return [_record(type_name, row.get(value_column) or "", tags=tags, category=category)]
+
+    return produce
+
+
+def _read_stix(text: str, source: str) -> Iterator[_Item]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BankFileError(f"{source}: not JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(document, dict) or document.get("type") != "bundle":
         raise BankFileError(f"{source}: not a STIX 2.1 bundle")
-    records = []
-    for number, obj in enumerate(document.get("objects") or [], start=1):
-        if not isinstance(obj, dict) or obj.get("type") != "indicator":
+    objects = document.get("objects") or []
+    if not isinstance(objects, list):
+        raise BankFileError(f"{source}: the bundle's objects are not a list")
+    for number, obj in enumerate(objects, start=1):
+        if not isinstance(obj, dict):
+            yield f"{source}: object {number}", _raise(_Rejected("not a STIX object"))
+        elif obj.get("type") == "indicator":
+            name = obj.get("name")
+            named = f", {str(name)[:60]!r}" if name else ""
+            where = f"{source}: object {number} ({str(obj.get('id', 'no id'))[:80]}{named})"
+            yield where, _stix_indicator(obj)
+
+
+def _stix_indicator(obj: dict[str, Any]) -> _Produce:
+    def produce() -> list[BankRecord]:
+        if obj.get("revoked") is True:
+            raise _Skipped("revoked")
+        pattern_type = str(obj.get("pattern_type", "stix"))
+        if pattern_type.lower() != "stix":
+            raise _Skipped(f"a {pattern_type[:40]} rule (banks read STIX patterns)")
+        pattern = obj.get("pattern")
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise _Rejected("no pattern")
+        hashes = file_hashes(pattern)
+        extra = _stix_extra(obj)
+        return [_record(type_name, value, **extra) for type_name, value in hashes]
+
+    return produce
+
+
+def _stix_extra(obj: dict[str, Any]) -> dict[str, Any]:
+    tags = obj.get("x_shaheen_tags", obj.get("labels")) or []
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list):
+        raise _Rejected("labels are not a list")
+    quality = obj.get("x_shaheen_quality")
+    if quality is not None and (isinstance(quality, bool) or not isinstance(quality, int)):
+        raise _Rejected(f"x_shaheen_quality is not a whole number: {str(quality)[:40]!r}")
+    media_type = obj.get("x_shaheen_media_type")
+    organisation = obj.get("x_shaheen_organisation")
+    category_name = obj.get("x_shaheen_category")
+    if category_name is None and "benign" in (obj.get("indicator_types") or []):
+        category = EntryCategory.NEGATIVE_CLASS
+    else:
+        category = _category(str(category_name) if category_name is not None else None)
+    return {
+        "tags": tuple(str(t) for t in tags),
+        "quality": quality,
+        "media_type": str(media_type) if media_type is not None else None,
+        "organisation": str(organisation) if organisation is not None else None,
+        "category": category,
+    }
+
+
+def file_hashes(pattern: str) -> list[tuple[str, str]]:
+    """The (signal type, value) pairs a STIX pattern compares, for the kinds a bank holds.
+
+    Read as OASIS writes patterns, case-insensitively: observations joined by OR, each of
+    `file:hashes.X = '…'` comparisons joined by OR or AND (every one names the same file,
+    so each hash a bank can hold is taken; parentheses change nothing for that).
+    `_Skipped` names what any other pattern observes (an IP address, a domain, a URL, a
+    SHA-256), or says why it is more than a list of files (observations joined by AND,
+    qualifiers such as WITHIN); `_Rejected` says why a pattern cannot be read.
+    """
+    tokens = [t for t in _tokens(pattern) if t not in (("punct", "("), ("punct", ")"))]
+    comparisons: list[tuple[str, str, str]] = []
+    joins: set[str] = set()
+    position = 0
+    while True:
+        if position >= len(tokens) or tokens[position] != ("punct", "["):
+            raise _Rejected("expected '[' to open an observation")
+        position = _observation(tokens, position + 1, comparisons)
+        if position == len(tokens):
+            break
+        kind, word = tokens[position]
+        if kind == "word" and word.upper() in ("OR", "AND", "FOLLOWEDBY"):
+            joins.add(word.upper())
+            position += 1
             continue
-        where = f"{source}: object {number} ({obj.get('id', 'no id')})"
-        match = _STIX_PATTERN.match(str(obj.get("pattern", "")).strip())
-        if match is None:
-            raise BankFileError(f"{where}: pattern is not one file-hash comparison")
-        key = match.group(1).strip("'").upper()
-        type_name = {"MD5": "md5", "PDQ": "pdq", "VPDQ": "vpdq"}[key]
-        value = re.sub(r"\\(.)", r"\1", match.group(2))
-        tags = obj.get("x_shaheen_tags", obj.get("labels")) or []
-        quality = obj.get("x_shaheen_quality")
-        records.append(
-            _record(
-                where,
-                type_name,
-                value,
-                tags=tuple(str(t) for t in tags),
-                quality=int(quality) if quality is not None else None,
-                media_type=obj.get("x_shaheen_media_type"),
-                organisation=obj.get("x_shaheen_organisation"),
-            )
-        )
-    return records
+        raise _Skipped(f"a pattern with qualifiers ({word[:40]} …)")
+    paths = ", ".join(dict.fromkeys(path.lower() for path, _, _ in comparisons))
+    if joins - {"OR"}:
+        raise _Skipped(f"observations joined by {' and '.join(sorted(joins - {'OR'}))}: {paths}")
+    taken: list[tuple[str, str]] = []
+    other: list[str] = []
+    for path, op, value in comparisons:
+        head, _, key = path.partition(".")
+        if head.lower() != "file:hashes" or not key:
+            other.append(path.lower())
+            continue
+        name = key.strip("'").upper().replace("-", "").replace("_", "")
+        if name not in _STIX_READ:
+            other.append(f"a {key.strip(chr(39))} file hash")
+            continue
+        if op != "=":
+            raise _Rejected(f"{path} is compared with {op!r}, not '='")
+        if not value:
+            raise _Rejected(f"{path} is not compared with a quoted string")
+        taken.append((_STIX_READ[name], re.sub(r"\\(.)", r"\1", value[1:-1])))
+    if not taken:
+        what = ", ".join(dict.fromkeys(other))
+        raise _Skipped(f"{what} (banks hold MD5, PDQ and vPDQ file hashes)")
+    return taken
+
+
+def _observation(
+    tokens: list[tuple[str, str]], position: int, comparisons: list[tuple[str, str, str]]
+) -> int:
+    """Read `path op value` comparisons up to the observation's `]`; return what follows."""
+    while True:
+        if position + 2 >= len(tokens):
+            raise _Rejected("the pattern ends inside an observation")
+        (kind, path), (op_kind, op) = tokens[position : position + 2]
+        if kind != "word" or op_kind not in ("op", "word"):
+            raise _Rejected(f"expected a comparison, found {path[:40]!r}")
+        position += 2
+        if op.upper() == "NOT":  # NOT LIKE, NOT IN, …
+            op = f"NOT {tokens[position][1]}"
+            position += 1
+        value_kind, value = tokens[position] if position < len(tokens) else ("end", "")
+        comparisons.append((path, op, value if value_kind == "string" else ""))
+        position += 1
+        while op.upper().endswith("IN") and tokens[position : position + 1] == [("word", ",")]:
+            position += 2  # the other members of an IN ('…', '…') set
+        kind, word = tokens[position] if position < len(tokens) else ("end", "")
+        if kind == "word" and word.upper() in ("OR", "AND"):
+            position += 1
+            continue
+        if kind == "end":
+            raise _Rejected("the pattern ends without ']'")
+        if (kind, word) != ("punct", "]"):
+            raise _Rejected(f"unexpected {word[:40]!r} in an observation")
+        return position + 1
+
+
+def _tokens(pattern: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    position, end = 0, len(pattern.rstrip())
+    while position < end:
+        match = _TOKEN.match(pattern, position)
+        if match is None or match.end() == position:
+            raise _Rejected(f"pattern cannot be read at character {position + 1}")
+        kind = match.lastgroup or ""
+        out.append((kind, match.group(kind)))
+        position = match.end()
+    return out
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -226,11 +471,25 @@ def write(
     source: str = "",
     tlp: TLP = TLP.AMBER,
 ) -> int:
-    """Write `records` to `path`; return how many."""
+    """Write `records` to `path`; return how many were written.
+
+    TXT has no category, and whoever reads a TXT list takes every line for a positive:
+    entries that are not positives are left out of it, and a comment at the top says how
+    many (CSV and STIX carry every entry with its category).
+    """
     chosen = format_of(path, explicit_format)
     rows = list(records)
     if chosen == "txt":
-        body = "".join(f"{_tx_name(r)} {r.value}\n" for r in rows)
+        positives = [r for r in rows if r.category is EntryCategory.POSITIVE_CLASS]
+        left_out = len(rows) - len(positives)
+        note = (
+            f"# {left_out} entries that are not positives left out (TXT has no category; "
+            "export CSV or STIX for them)\n"
+            if left_out
+            else ""
+        )
+        body = note + "".join(f"{_tx_name(r)} {r.value}\n" for r in positives)
+        rows = positives
     elif chosen == "csv":
         body = _csv_text(rows, bank_name)
     else:
@@ -257,7 +516,7 @@ def _csv_text(rows: list[BankRecord], collab: str) -> str:
                 "signal_type": _tx_name(r),
                 "signal_str": r.value,
                 "collab": collab,
-                "category": "POSITIVE_CLASS",
+                "category": r.category.value.upper(),
                 "tags": " ".join(r.tags),
             }
         )
@@ -289,6 +548,7 @@ def _stix_text(rows: list[BankRecord], bank_name: str, source: str, tlp: TLP) ->
             "x_shaheen_tags": list(r.tags),
             "x_shaheen_bank": bank_name,
             "x_shaheen_tlp": tlp.value,
+            "x_shaheen_category": r.category.value.upper(),
         }
         for name, value in (
             ("x_shaheen_quality", r.quality),
@@ -303,7 +563,7 @@ def _stix_text(rows: list[BankRecord], bank_name: str, source: str, tlp: TLP) ->
                 name=f"{r.signal_type.value} hash in bank {bank_name}".strip(),
                 pattern=f"[file:hashes.{_STIX_KEYS[r.signal_type]} = '{escaped}']",
                 pattern_type="stix",
-                indicator_types=["malicious-activity"],
+                indicator_types=[_STIX_CATEGORY[r.category]],
                 valid_from=when,
                 created=when,
                 modified=when,

@@ -38,3 +38,17 @@ class TLP(StrEnum):
     AMBER = "amber"
     AMBER_STRICT = "amber+strict"
     RED = "red"
+
+
+class EntryCategory(StrEnum):
+    """What a bank entry says about the media it hashes, as ThreatExchange's opinion
+    categories do (its CSV writes them upper-case, `POSITIVE_CLASS`).
+
+    Only positives and investigation seeds are matched: a `negative_class` entry records
+    that a partner judged the media harmless (a known false positive), and is kept so
+    that the judgement travels with the list, never to raise a signal.
+    """
+
+    POSITIVE_CLASS = "positive_class"
+    INVESTIGATION_SEED = "investigation_seed"
+    NEGATIVE_CLASS = "negative_class"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shaheen.knowledge.enums import TLP, Script, SignalType, TermKind
+from shaheen.knowledge.enums import TLP, EntryCategory, Script, SignalType, TermKind
 from shaheen.store.base import Base, StrEnumType, utcnow
 
 
@@ -121,5 +121,11 @@ class HashBankEntry(Base):
     media_type: Mapped[str | None] = mapped_column(String(16))  # image | video, when known
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     tags: Mapped[str] = mapped_column(String(500), default="")
+    #: the partner's opinion of the media; entries older than the column were positives
+    category: Mapped[EntryCategory] = mapped_column(
+        StrEnumType(EntryCategory),
+        default=EntryCategory.POSITIVE_CLASS,
+        server_default=EntryCategory.POSITIVE_CLASS.value,
+    )
     added_by: Mapped[str] = mapped_column(String(64), default="system")
     added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -125,7 +125,7 @@ def test_export_then_import_gives_an_identical_bank(
         bank_flows.add_records(
             session=session,
             bank=copy,
-            records=banks_interop.read(path, fmt),
+            records=banks_interop.read(path, fmt).records,
             actor="t",
             action="bank.import",
         )

@@ -8,6 +8,8 @@ from pathlib import Path
 from tests.detect.media.conftest import MediaFiles
 from tests.test_cli import shaheen
 
+DATA = Path(__file__).resolve().parents[2] / "data" / "banks"
+
 
 def test_bank_hash_match_export_import(tmp_path: Path, media_files: MediaFiles) -> None:
     def run(*args: str) -> tuple[int, str, str]:
@@ -41,8 +43,18 @@ def test_bank_hash_match_export_import(tmp_path: Path, media_files: MediaFiles) 
 
     bad = tmp_path / "bad.txt"
     bad.write_text("pdq " + "a" * 64 + "\npdq nothex\n")
-    code, _, err = run("bank", "import", "partner", str(bad))
-    assert code == 5 and "bad.txt: line 2" in err and "Traceback" not in err
+    code, out, err = run("bank", "import", "partner", str(bad))  # the good line is kept
+    assert code == 0 and "1 hashes imported" in out and "1 rejected" in out
+    assert "bad.txt: line 2: a pdq hash is 64 hex digits" in err and "Traceback" not in err
+
+    bare = DATA / "pdq_bare.txt"
+    code, out, err = run("bank", "import", "partner", str(bare), "--signal-type", "pdq")
+    assert code == 0 and "4 hashes imported" in out and "pdq_bare.txt: line 6" in err
+    code, out, err = run("bank", "import", "partner", str(DATA / "partner_bundle.json"))
+    assert code == 0 and "3 hashes imported" in out and "7 skipped" in out, err
+    assert "skipped: " in err and "ipv4-addr:value" in err and "a SHA-256 file hash" in err
+    code, _, err = run("bank", "import", "partner", str(tmp_path / "missing.csv"))
+    assert code == 5 and "cannot read" in err  # a file refused whole
     code, out, _ = run("bank", "list")
     assert code == 0 and "partner" in out
 

@@ -9,7 +9,7 @@ banks again. A hash added today thereby finds the copies collected last month.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import update
@@ -59,11 +59,17 @@ def add_files(
 
 
 def add_records(
-    *, session: Session, bank: HashBank, records: Sequence[BankRecord], actor: str, action: str
+    *,
+    session: Session,
+    bank: HashBank,
+    records: Sequence[BankRecord],
+    actor: str,
+    action: str,
+    details: Mapping[str, object] | None = None,
 ) -> AddResult:
     """`knowledge.banks.add_records`, then the retro-hunt if anything was added."""
     result = banks.add_records(
-        session=session, bank=bank, records=records, actor=actor, action=action
+        session=session, bank=bank, records=records, actor=actor, action=action, details=details
     )
     if result.added:
         banks_changed(session=session)
