@@ -97,16 +97,20 @@ def test_upgrade_load_list_demo_stats(
     verify = shaheen("audit", "verify", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert verify.returncode == 0 and "audit chain intact" in verify.stdout
 
-    # The demo scanned everything, and reviewers decided every case it opened.
-    assert stats["totals"]["signals"] > 0 and stats["totals"]["open_cases"] == 0
-    evidence = shaheen(
-        "evidence",
-        "verify",
-        cwd=tmp_path,
-        SHAHEEN_DATABASE_URL=url,
-        SHAHEEN_KEYS_DIR=str(tmp_path / "var" / "demo" / "keys"),
+    # The demo scanned everything and left a few cases, a tip and an overdue referral.
+    assert stats["totals"]["signals"] > 0 and stats["totals"]["open_cases"] == 3
+    assert "Left for you on this instance" in demo.stdout
+    # The demo is the instance: the commands a newcomer types next work on default settings.
+    evidence = shaheen("evidence", "verify", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert evidence.returncode == 0 and "evidence chain intact" in evidence.stdout, (
+        evidence.stdout + evidence.stderr
     )
-    assert evidence.returncode == 0 and "evidence chain intact" in evidence.stdout
+    queue = shaheen("review", "queue", "--json", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert len(json.loads(queue.stdout)) == stats["totals"]["open_cases"]
+    tips_listed = shaheen("tip", "list", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, COLUMNS="200")
+    assert "qafla_demo_recruits" in tips_listed.stdout
+    overdue = shaheen("track", "overdue", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    assert overdue.returncode == 0 and "youtube" in overdue.stdout, overdue.stdout
     phones = shaheen(
         "indicators", "export", "--kind", "phone", cwd=tmp_path, SHAHEEN_DATABASE_URL=url
     )
@@ -115,12 +119,7 @@ def test_upgrade_load_list_demo_stats(
     assert len(rows) > 1 and all(row.startswith("phone,+92300000") for row in rows[1:])
     risky = shaheen("risk", "--limit", "3", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, COLUMNS="200")
     assert "known account" in risky.stdout
-    rescan = shaheen(
-        "scan",
-        cwd=tmp_path,
-        SHAHEEN_DATABASE_URL=url,
-        SHAHEEN_MODEL_DIR=str(tmp_path / "var" / "demo" / "models"),
-    )
+    rescan = shaheen("scan", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert rescan.returncode == 0 and "scanned 0 posts" in rescan.stdout
 
 

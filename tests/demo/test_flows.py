@@ -6,11 +6,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.audit import service as audit
+from shaheen.config import get_settings
 from shaheen.demo import flows
+from shaheen.ingest.models import Tip
 from shaheen.platforms.registry import PLATFORM_CODES
+from shaheen.referral.enums import ReferralStatus
+from shaheen.referral.models import Referral
 from shaheen.store.engine import make_engine
 from tests.conftest import BACKENDS, FreshDatabases
 
@@ -44,6 +49,18 @@ def test_demo_twice_gives_the_same_data(
     assert set(follow_up.outcomes) == set(PLATFORM_CODES)
     assert sum(o.by_status.get("removed", 0) for o in follow_up.outcomes.values()) > 0
     assert first.evidence.intact and first.evidence.records > 0
+    # Work left for a newcomer, on the instance's own settings (keys, media, models…).
+    assert first.stats.totals.open_cases == 3
+    settings = get_settings()
+    assert (settings.keys_dir / "evidence-ed25519.pem").exists()
+    assert any(settings.model_dir.glob("classifier-*.joblib"))
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Tip)) == 1
+        overdue = session.scalars(
+            select(Referral).where(Referral.status == ReferralStatus.SENT)
+        ).all()
+    assert len(overdue) == 1 and overdue[0].due_at is not None
+    assert overdue[0].due_at < datetime.now(UTC)
     with Session(engine) as session:
         events_after_first = audit.count(session=session)
 

@@ -66,6 +66,18 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
         + ("[green]intact[/]" if chain.intact else f"[red]broken at {chain.first_bad_sequence}[/]")
     )
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))
+    open_cases = summary.stats.totals.open_cases
+    console.print(
+        f"\nLeft for you on this instance: {open_cases} open cases, a public tip and a "
+        "referral past its SLA. Try:\n"
+        "  shaheen review queue          the open cases, highest priority first\n"
+        "  shaheen review show CASE      one case: account, posts, signals, reasons\n"
+        "  shaheen tip list              the public reports\n"
+        "  shaheen track overdue         chase the referral the platform has not answered\n"
+        "  shaheen evidence verify       check the signed evidence chain\n"
+        "  shaheen audit verify          check the audit chain",
+        highlight=False,
+    )
 
 
 def outcomes_table(summary: WorkflowSummary) -> Table:

@@ -28,9 +28,11 @@ from shaheen.detect.media import bank_flows
 from shaheen.detect.schemas import RiskRow
 from shaheen.evidence import service as evidence
 from shaheen.evidence.service import Signer
+from shaheen.ingest import tips
 from shaheen.ingest.connectors.base import ConnectorOptions
 from shaheen.ingest.flows import Importer, RunResult
 from shaheen.ingest.media import MediaStore
+from shaheen.ingest.models import Tip
 from shaheen.knowledge import banks
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.models import HashBank
@@ -98,21 +100,23 @@ def run(
         _seed_people(session)
     dataset = generate(seed=seed, now=now)
     exports = write_exports(dataset, workdir / "exports")
+    settings = get_settings()
     importer = Importer(
         sessions=sessions,
-        media=MediaStore(workdir / "media"),
+        media=MediaStore(settings.media_dir),
         options=ConnectorOptions(timezone=str(WHATSAPP_ZONE)),
     )
     runs = importer.import_paths(exports)
     with session_scope(sessions) as session:
         _demo_bank(session, dataset, workdir / "bank", actor)
-    signer = Signer(workdir / "keys")
-    scan = _scan(sessions, workdir, signer, actor)
-    follow_up = scenario.run(sessions, dataset, signer, workdir / "outbox")
+    signer = Signer(settings.keys_dir)
+    scan = _scan(sessions, signer, actor)
+    follow_up = scenario.run(sessions, dataset, signer, settings.outbox_dir)
     with session_scope(sessions) as session:
+        _demo_tip(session, actor)
         figures = reports.collect(session=session)
         riskiest = detection.risk_rows(session=session, limit=8)
-        chain = evidence.verify(session=session, keys=evidence.public_keys(workdir / "keys"))
+        chain = evidence.verify(session=session)
     return DemoSummary(
         kb_version=kb.version,
         organisations=len(merged.organisations),
@@ -147,23 +151,16 @@ def _demo_bank(session: Session, dataset: DemoDataset, folder: Path, actor: str)
     bank_flows.add_files(session=session, bank=bank, paths=paths, actor=actor, tags=["demo"])
 
 
-def _scan(sessions: sessionmaker[Session], workdir: Path, signer: Signer, actor: str) -> ScanResult:
-    """Detection over the imported posts and media, on behalf of the demo's lead agency."""
+def _scan(sessions: sessionmaker[Session], signer: Signer, actor: str) -> ScanResult:
+    """Detection over the imported posts and media, on behalf of the demo's lead agency,
+    with the instance's own settings: the scanner `shaheen scan` builds."""
     with session_scope(sessions) as session:
         agency = agencies.ensure_agency(
             session=session, code="CTA", name="", kind=AgencyKind.COUNTER_TERRORISM
         )
         agency_id = agency.id
     settings = get_settings()
-    setup = pipeline.ScanSetup(
-        model_dir=workdir / "models",
-        media_dir=workdir / "media",
-        index_dir=workdir / "index",
-        keys_dir=signer.folder,
-        match_threshold=settings.match_threshold,
-        cascade_threshold=settings.cascade_threshold,
-    )
-    with pipeline.build_scanner(sessions, setup) as scanner:
+    with pipeline.build_scanner(sessions, pipeline.ScanSetup.from_settings(settings)) as scanner:
         return pipeline.scan(
             sessions,
             scanner,
@@ -171,6 +168,21 @@ def _scan(sessions: sessionmaker[Session], workdir: Path, signer: Signer, actor:
             threshold=settings.risk_threshold,
             actor=actor,
             signer=signer,
+        )
+
+
+DEMO_TIP = "https://t.me/s/qafla_demo_recruits"  # fictional, like every demo account
+
+
+def _demo_tip(session: Session, actor: str) -> None:
+    """One public report waiting for an analyst (once, however often the demo runs)."""
+    if session.scalar(select(Tip.id).where(Tip.url == tips.normalise_url(DEMO_TIP))) is None:
+        tips.record_tip(
+            session=session,
+            url=DEMO_TIP,
+            note="A member of the public says this channel recruits for a banned group.",
+            channel="demo",
+            actor=actor,
         )
 
 

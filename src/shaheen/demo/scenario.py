@@ -7,6 +7,11 @@ anyone else's as unrelated. Referrals go to the platform SIMULATOR over loopback
 and simulated time runs ten days in six-hour steps: answers are polled, overdue
 referrals escalated, referred items re-checked. Every step uses the same services the
 CLI does.
+
+Some work is left for whoever opens the demo next: the cases of a few accounts stay
+undecided (`LEFT_OPEN`), and one referral goes out through the platform's own channel
+(the file drop) three days before the demo ran, unanswered, so `shaheen track overdue`
+has something to chase.
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ from shaheen.review.rules import Proposed, ReviewPolicy
 from shaheen.store.base import utcnow
 
 STEP_HOURS, DAYS = 6, 10
+#: Accounts whose cases the demo leaves open: (platform, persona), the first such account.
+LEFT_OPEN = (
+    ("telegram", Persona.PROPAGANDIST),
+    ("tiktok", Persona.PROPAGANDIST),
+    ("instagram", Persona.PROPAGANDIST),
+)
+#: The platform whose first referral is left overdue, sent this long before the demo ran.
+OVERDUE_PLATFORM, OVERDUE_BY = "youtube", timedelta(days=3)
 # The demo's accounts are small; a lower reach threshold shows the second review at work.
 DEMO_POLICY = ReviewPolicy(reach_threshold=20_000)
 
@@ -68,10 +81,16 @@ def run(
 ) -> WorkflowSummary:
     summary = WorkflowSummary()
     truth = _ground_truth(dataset)
-    _decide(sessions, truth, summary)
+    _decide(sessions, truth, summary, _left_open(dataset))
     created = _refer(sessions, signer)
+    overdue = _overdue_one(sessions, created)
+    if overdue is not None:
+        created.remove(overdue)
     if created:
         _simulate(sessions, created, summary, outbox, signer.folder)
+    if overdue is not None:
+        _send_late(sessions, overdue, outbox, signer)
+        summary.sent += 1
     _outcomes(sessions, summary)  # of every referral so far: a second run shows them again
     return summary
 
@@ -91,10 +110,24 @@ def _ground_truth(dataset: DemoDataset) -> dict[tuple[str, str], DemoAccount]:
     return truth
 
 
+def _left_open(dataset: DemoDataset) -> set[int]:
+    """The demo accounts (by `id()`) whose cases stay open for a newcomer."""
+    left = set()
+    for platform, persona in LEFT_OPEN:
+        candidates = sorted(
+            (a for a in dataset.accounts if a.record.platform == platform and a.persona is persona),
+            key=lambda a: a.record.platform_account_id,
+        )
+        if candidates:
+            left.add(id(candidates[0]))
+    return left
+
+
 def _decide(
     sessions: sessionmaker[Session],
     truth: dict[tuple[str, str], DemoAccount],
     summary: WorkflowSummary,
+    left_open: set[int],
 ) -> None:
     with sessions() as session:
         open_cases = session.execute(
@@ -106,6 +139,8 @@ def _decide(
         ).all()
     for case_id, handle, account_id, platform in open_cases:
         known = truth.get((platform, account_id)) or truth.get((platform, handle or ""))
+        if known is not None and id(known) in left_open:
+            continue  # for whoever opens the demo next
         if known is None or known.persona is not Persona.PROPAGANDIST or not known.organisation:
             reason = (
                 "news_reporting"
@@ -143,6 +178,37 @@ def _refer(sessions: sessionmaker[Session], signer: Signer) -> list[int]:
         referrals.create_from_case(sessions, case_id=case_id, username="liaison", signer=signer)
         for case_id in referred_cases
     ]
+
+
+def _overdue_one(sessions: sessionmaker[Session], created: list[int]) -> int | None:
+    """The first new referral to `OVERDUE_PLATFORM`, if any."""
+    if not created:
+        return None
+    with sessions() as session:
+        return session.scalar(
+            select(Referral.id)
+            .join(Platform, Platform.id == Referral.platform_id)
+            .where(Referral.id.in_(created), Platform.code == OVERDUE_PLATFORM)
+            .order_by(Referral.id)
+            .limit(1)
+        )
+
+
+def _send_late(
+    sessions: sessionmaker[Session], referral_id: int, outbox: Path, signer: Signer
+) -> None:
+    """Send one referral through the platform's configured channel, dated `OVERDUE_BY`
+    ago: its SLA has run out and no answer has come."""
+    referral_flows.send(
+        sessions,
+        referral_id=referral_id,
+        username="liaison",
+        settings=referral_flows.ChannelSettings(
+            outbox=outbox, secrets=WebhookSecrets(signer.folder)
+        ),
+        signer=signer,
+        at=utcnow() - OVERDUE_BY,
+    )
 
 
 def _simulate(

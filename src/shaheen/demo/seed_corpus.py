@@ -458,12 +458,361 @@ BANKS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
         ),
     },
 }
-PER_CELL = {"en": 300, "ur": 260, "roman_ur": 260, "ps": 150}
+#: Formal prose beside the chatter and the reports above: sport, medicine, technology,
+#: finance, travel, official statements and court reporting as "other" (with the
+#: acronyms that look like a group's: TTP the blood disorder, cyber TTPs, the BLF book
+#: festival, a BLA degree, the ISK krona, an SSP of police); and reporting that sounds
+#: like a claim ("X claimed responsibility, police said", "the minister blamed X") as
+#: the hard negatives of news_or_counter. Without them the "other" examples were all
+#: short chat, and formal prose about cricket or tourism read like propaganda.
+Bank = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+FORMAL: dict[str, dict[str, list[Bank]]] = {
+    "en": {
+        "propaganda": [
+            (
+                ("", "", "Allahu Akbar!", "Glad tidings:", "To the youth:"),
+                (
+                    "{org} raided the enemy camp in {place} and seized their weapons",
+                    "our sarmachars of {org} struck the occupier's convoy near {place}",
+                    "the fidayeen of {org} are the honour of our land",
+                    "{org} fighters held the road for hours and the operation goes on",
+                    "the struggle of {org} will not end, join the struggle today",
+                    "pick up the rifle of every fallen martyr of {org}",
+                    "{wing} releases the testament of a fidai, download it now",
+                    "the taghut army fled when {org} attacked in {place}",
+                    "come to the mountains, {org} is waiting for brave young men",
+                    "pay your zakat to the fighters of {org} and earn paradise",
+                    "our brothers of {org} avenged the blood of the martyrs in {place}",
+                    "the Khilafah needs your hands, stand with {org}",
+                    "read and spread the new magazine of {wing}",
+                ),
+                ("", "", "The war goes on.", "Remember us in your prayers.", "{tag}", "Baqiya."),
+            ),
+        ],
+        "news_or_counter": [
+            (
+                ("", "", "Please read:", "A reminder:"),
+                (
+                    "{org} bombs markets and mosques, there is nothing holy in it",
+                    "do not be fooled by {org}, they sell death to our young men",
+                    "if you see {wing} clips, report the account and do not forward them",
+                    "{org} has brought nothing but funerals to our valleys",
+                    "politics, not the gun: {org} has failed our youth",
+                    "parents, watch who your children meet online: {org} recruiters lie",
+                    "the propaganda of {org} is lies from start to end",
+                    "ex-members of {org} speak about fear and broken promises",
+                    "we buried our neighbours after the {org} blast, never forgive the killers",
+                    "all schools of thought agree that the attacks of {org} are haram",
+                ),
+                ("", "", "Stay safe.", "Share this instead.", "#SayNoToTerror"),
+            ),
+            (
+                ("", "", "Breaking:", "Update:", "Latest:"),
+                (
+                    "{org} claimed responsibility for the attack in {place}, police said",
+                    "a spokesman for {org} claimed the bombing in a statement, officials said",
+                    "the interior minister blamed {org} for the dastardly attack in {place}",
+                    "{org} said it was behind the ambush, a claim the army could not verify",
+                    "police said the suicide bomber belonged to {org}",
+                    "{org} claimed the killing of two soldiers, but the military denied it",
+                    "the prime minister vowed to eliminate {org} after the attack in {place}",
+                    "counter-terrorism police said the cell was planning attacks for {org}",
+                    "an anti-terrorism court sentenced a {org} commander to life imprisonment",
+                    "the foreign office said {org} operates from sanctuaries across the border",
+                    "no group has claimed the attack yet, but officials suspect {org}",
+                    "the province announced compensation for victims of the {org} attack",
+                    "the army said eleven {org} fighters died in an intelligence-based operation",
+                    "{org} took responsibility for the blast in a message to journalists",
+                ),
+                (
+                    "",
+                    "",
+                    "Investigations are under way.",
+                    "Reporting by our staff.",
+                    "The claim could not be independently verified.",
+                    "Security has been tightened.",
+                ),
+            ),
+        ],
+        "other": [
+            (
+                ("", "", "", "Update:", "In brief:", "Today:"),
+                (
+                    "the fast bowlers kept an attacking line and the visitors folded in {place}",
+                    "an attacking bowling spell after lunch changed the match, the captain said",
+                    "the home side went for a first-strike approach with the new ball",
+                    "the hockey federation named a new coach ahead of the Asian Games",
+                    "the squash champion won the final in straight games",
+                    "the stadium in {place} will host two one-day matches next month",
+                    "TTP is a rare blood disorder in which small clots form throughout the body",
+                    "doctors treat acquired TTP with plasma exchange and immune therapy",
+                    "patients with suspected TTP should be referred to a haematologist at once",
+                    "the hospital in {place} opened a new dialysis ward on Monday",
+                    "a vaccination drive against measles begins in {place} schools next week",
+                    "the health department reported a rise in dengue cases after the rains",
+                    "the security team mapped the attackers' TTPs to the MITRE ATT&CK framework",
+                    "understanding adversary TTPs helps defenders prioritise their detections",
+                    "the telecom regulator auctioned new spectrum for faster mobile internet",
+                    "a software update fixes a flaw that let attackers bypass the login page",
+                    "the startup raised seed funding to build an app for farmers",
+                    "the State Bank kept the policy rate unchanged, citing easing inflation",
+                    "the rupee closed slightly weaker against the dollar in interbank trading",
+                    "the Icelandic krona, ISK, strengthened after the central bank raised rates",
+                    "a return flight to Reykjavik costs about ISK 60,000 in winter",
+                    "the stock exchange index gained 400 points in thin trading",
+                    "tourists are flocking to the northern valleys as the roads reopen",
+                    "the tourism department launched a guide to heritage sites in {place}",
+                    "the new airline route links {place} with Dubai three times a week",
+                    "the ministry announced that schools will remain closed on Friday",
+                    "the provincial government approved funds for new hospitals",
+                    "the election commission published the final list of polling stations",
+                    "the high court adjourned the hearing of the land dispute until next month",
+                    "a sessions court granted bail to the accused in the fraud case",
+                    "the court ordered the city to remove encroachments from the market",
+                    "she graduated with a BLA in landscape design and now works on city parks",
+                    "the BLF returns this winter with readings by young novelists and poets",
+                    "book lovers queued for signed copies at the BLF book fair",
+                    "the SSP said the stolen car was recovered and two men were arrested",
+                    "SSP traffic announced road diversions for the cricket final",
+                    "BRA beat ARG 2-1 in the friendly after a late header",
+                    "TIP: back up your phone before installing the update",
+                    "police said the robbers fled with cash after the bank attack in {place}",
+                    "the striker claimed the goal but the referee ruled it offside",
+                ),
+                (
+                    "",
+                    "",
+                    "Details inside.",
+                    "More on page 3.",
+                    "Officials said.",
+                    "The decision takes effect on Monday.",
+                ),
+            ),
+        ],
+    },
+    "ur": {
+        "propaganda": [
+            (
+                ("", "", "اللہ اکبر!", "نوجوانو!"),
+                (
+                    "{org} نے {place} میں دشمن کے کیمپ پر دھاوا بول کر اسلحہ قبضے میں لے لیا",
+                    "{org} کے سرمچاروں نے {place} کے قریب قابض فوج کے قافلے کو نشانہ بنایا",
+                    "{org} کے فدائین ہماری سرزمین کی عزت ہیں",
+                    "{org} کی جدوجہد جاری رہے گی، آج ہی اس جدوجہد کا حصہ بنو",
+                    "{org} کا ہر شہید آزادی کا بیج ہے، اس کی بندوق اٹھا لو",
+                    "{wing} نے فدائی کا وصیت نامہ جاری کیا",
+                    "طاغوتی فوج {place} میں {org} کے حملے کے بعد بھاگ کھڑی ہوئی",
+                    "پہاڑوں کی طرف آؤ، {org} بہادر نوجوانوں کا انتظار کر رہی ہے",
+                    "{org} کے مجاہدین کو اپنی زکوٰۃ دو اور جنت کماؤ",
+                ),
+                ("", "", "جنگ جاری ہے", "ہمیں اپنی دعاؤں میں یاد رکھیں", "{tag}"),
+            ),
+        ],
+        "news_or_counter": [
+            (
+                ("", "", "گزارش:"),
+                (
+                    "{org} بازاروں اور مسجدوں میں دھماکے کرتی ہے، اس میں کچھ مقدس نہیں",
+                    "{org} کے دھوکے میں نہ آئیں، یہ ہمارے نوجوانوں کو موت بیچتے ہیں",
+                    "{wing} کے کلپ نظر آئیں تو اکاؤنٹ رپورٹ کریں، آگے نہ بھیجیں",
+                    "{org} نے ہماری وادیوں کو جنازوں کے سوا کچھ نہیں دیا",
+                    "{org} کے بھرتی کرنے والے دوست بن کر آتے ہیں، والدین خیال رکھیں",
+                    "{org} کا پروپیگنڈا سراسر جھوٹ ہے",
+                    "{org} کے دھماکے کے بعد ہم نے پڑوسی دفنائے، قاتلوں کو معاف نہیں کریں گے",
+                ),
+                ("", "", "محفوظ رہیں", "یہ پیغام آگے بڑھائیں"),
+            ),
+            (
+                ("", "", "خبر:", "تازہ ترین:"),
+                (
+                    "پولیس کے مطابق {org} نے {place} حملے کی ذمہ داری قبول کر لی ہے",
+                    "وزیر داخلہ نے {place} دھماکے کا ذمہ دار {org} کو قرار دیا",
+                    "حکام کا کہنا ہے کہ خودکش حملہ آور کا تعلق {org} سے تھا",
+                    "{org} کے ترجمان نے حملے کا دعویٰ کیا تاہم فوج نے اس کی تردید کی",
+                    "انسداد دہشت گردی کی عدالت نے {org} کے کمانڈر کو عمر قید کی سزا سنائی",
+                    "وزیراعظم نے {place} حملے کے بعد {org} کے خاتمے کا عزم ظاہر کیا",
+                    "سی ٹی ڈی کے مطابق گرفتار ملزمان {org} کے لیے حملوں کی منصوبہ بندی کر رہے تھے",
+                    "فوج کے مطابق {place} میں آپریشن کے دوران {org} کے گیارہ جنگجو مارے گئے",
+                    "ابھی کسی گروہ نے ذمہ داری قبول نہیں کی لیکن حکام کو {org} پر شبہ ہے",
+                ),
+                (
+                    "",
+                    "",
+                    "تحقیقات جاری ہیں",
+                    "سیکیورٹی سخت کر دی گئی",
+                    "دعوے کی آزادانہ تصدیق نہیں ہو سکی",
+                ),
+            ),
+        ],
+        "other": [
+            (
+                ("", "", ""),
+                (
+                    "فاسٹ بولرز کی جارحانہ بولنگ نے میچ کا رخ بدل دیا",
+                    "{place} میں ہاکی ٹورنامنٹ کا فائنل کل کھیلا جائے گا",
+                    "ڈاکٹروں کے مطابق TTP خون کی ایک نایاب بیماری ہے جس کا علاج پلازما ہے",
+                    "محکمہ صحت نے ڈینگی کے کیسز میں اضافے کی تصدیق کر دی",
+                    "{place} کے ہسپتال میں ڈائیلاسز کا نیا وارڈ کھول دیا گیا",
+                    "اسٹیٹ بینک نے شرح سود میں کوئی تبدیلی نہیں کی",
+                    "ڈالر کے مقابلے میں روپے کی قدر میں معمولی کمی ہوئی",
+                    "اسٹاک ایکسچینج میں چار سو پوائنٹس کا اضافہ ہوا",
+                    "سیاحوں کی بڑی تعداد شمالی علاقوں کا رخ کر رہی ہے",
+                    "محکمہ سیاحت نے {place} کے تاریخی مقامات کے لیے نئی گائیڈ جاری کر دی",
+                    "ہائی کورٹ نے زمین کے تنازع کی سماعت اگلے ماہ تک ملتوی کر دی",
+                    "سیشن عدالت نے فراڈ کیس میں ملزم کی ضمانت منظور کر لی",
+                    "وزارت تعلیم نے جمعہ کو تعطیل کا اعلان کیا ہے",
+                    "سائبر سیکیورٹی ماہرین نے ہیکرز کے طریقہ کار پر رپورٹ جاری کی",
+                    "موبائل کمپنیوں نے انٹرنیٹ کی رفتار بہتر بنانے کا اعلان کیا",
+                    "پولیس نے چوری کی گاڑی برآمد کر کے دو ملزمان گرفتار کر لیے",
+                    "BLF میں نوجوان شاعروں نے اپنا کلام پیش کیا",
+                    "ایس ایس پی ٹریفک نے میچ کے دن متبادل راستوں کا اعلان کیا",
+                    "الیکشن کمیشن نے پولنگ اسٹیشنوں کی حتمی فہرست جاری کر دی",
+                ),
+                ("", "", "تفصیلات اندر", "فیصلے کا اطلاق پیر سے ہوگا"),
+            ),
+        ],
+    },
+    "roman_ur": {
+        "propaganda": [
+            (
+                ("", "", "Allahu Akbar!", "naujawano!"),
+                (
+                    "{org} ne {place} mein dushman ke camp par dhawa bol kar aslaha cheen liya",
+                    "{org} ke sarmacharon ne {place} ke qareeb qabiz fauj ka qafla nishana banaya",
+                    "{org} ke fidayeen hamari sarzameen ki izzat hain",
+                    "{org} ki jidd o jehad jari rahegi, aaj hi is ka hissa bano",
+                    "{org} ka har shaheed azadi ka beej hai, uski bandooq utha lo",
+                    "taghooti fauj {place} mein {org} ke hamle ke baad bhaag gayi",
+                    "paharon ki taraf aao, {org} bahadur naujawanon ka intezar kar rahi hai",
+                    "{org} ke mujahideen ko apni zakat do aur jannat kamao",
+                    "{wing} ne fidai ka wasiyat nama jari kiya",
+                ),
+                ("", "", "jung jari hai", "hamein duaon mein yaad rakhna", "{tag}"),
+            ),
+        ],
+        "news_or_counter": [
+            (
+                ("", "", "guzarish:", "yaad rakho:"),
+                (
+                    "{org} bazaron aur masjidon mein dhamakay karti hai, ye muqaddas nahi",
+                    "{org} ke dhokay mein mat aao, ye hamare naujawanon ko maut bechte hain",
+                    "{wing} ke clips nazar ayen to account report karo, aage mat bhejo",
+                    "{org} ne hamari wadiyon ko janazon ke siwa kuch nahi diya",
+                    "{org} ka propaganda sarasar jhoot hai",
+                    "{org} ke dhamakay ke baad humne parosi dafnaye, qatil maaf nahi honge",
+                    "siyasat, bandooq nahi: {org} ne hamare naujawanon ko dhoka diya",
+                ),
+                ("", "", "mehfooz raho", "ye paigham aage barhao"),
+            ),
+            (
+                ("", "", "khabar:", "taza tareen:"),
+                (
+                    "police ke mutabiq {org} ne {place} hamle ki zimmedari qabool kar li hai",
+                    "wazir e dakhla ne {place} dhamakay ka zimmedar {org} ko thehraya",
+                    "hukkam ka kehna hai ke khudkush hamla awar ka talluq {org} se tha",
+                    "{org} ke tarjuman ne hamle ka daawa kiya magar fauj ne tardeed kar di",
+                    "ATC ne {org} ke commander ko umar qaid ki saza sunai",
+                    "wazir e azam ne {place} hamle ke baad {org} ke khatme ka azm kiya",
+                    "CTD ke mutabiq mulzim {org} ke liye hamlon ki mansooba bandi kar rahe thay",
+                    "fauj ke mutabiq {place} operation mein {org} ke gyarah jangju maray gaye",
+                ),
+                ("", "", "tehqeeqat jari hain", "security sakht kar di gayi"),
+            ),
+        ],
+        "other": [
+            (
+                ("", "", ""),
+                (
+                    "fast bowlers ki jarehana bowling ne match ka rukh badal diya",
+                    "{place} mein hockey tournament ka final kal khela jayega",
+                    "doctor ne bataya ke TTP khoon ki aik nayab bimari hai, plasma lagta hai",
+                    "mehkma sehat ne dengue ke cases mein izafay ki tasdeeq kar di",
+                    "state bank ne sharah sood mein koi tabdeeli nahi ki",
+                    "dollar ke muqablay mein rupay ki qadar thori kam hui",
+                    "sayyah bari tadaad mein shumali ilaqon ka rukh kar rahe hain",
+                    "high court ne zameen ke tanazay ki sunwai aglay maheenay tak multawi kar di",
+                    "police ne chori ki gaari baramad karke do mulzim pakar liye",
+                    "cyber security team ne hackers ke TTPs ka jaiza liya",
+                    "BLF mein naye shayaron ne apna kalam parha",
+                    "meri behan ne BLA ki degree mukammal kar li",
+                    "wazarat e taleem ne juma ko chutti ka elan kiya",
+                    "SSP traffic ne final ke din mutabadil raston ka elan kiya",
+                    "stock exchange mein chaar so points ka izafa hua",
+                ),
+                ("", "", "tafseel andar", "faisla peer se nafiz hoga"),
+            ),
+        ],
+    },
+    "ps": {
+        "propaganda": [
+            (
+                ("", "", "الله اکبر!"),
+                (
+                    "{org} په {place} کې د دښمن پر کمپ برید وکړ او وسلې یې ترلاسه کړې",
+                    "د {org} سرمچارو د {place} په سیمه کې د اشغالګر پوځ کاروان وواهه",
+                    "د {org} فدائیان زموږ د خاورې عزت دی",
+                    "د {org} مبارزه به دوام ولري، نن ورسره یوځای شئ",
+                    "غرونو ته راشئ، {org} د زړورو ځوانانو انتظار کوي",
+                    "د {org} مجاهدینو ته خپل زکات ورکړئ",
+                ),
+                ("", "", "جګړه روانه ده", "{tag}"),
+            ),
+        ],
+        "news_or_counter": [
+            (
+                ("", ""),
+                (
+                    "{org} په بازارونو او جوماتونو کې چاودنې کوي، په دې کې هېڅ سپېڅلتیا نشته",
+                    "د {org} دوکه مه خورئ، دوی زموږ ځوانانو ته مرګ پلوري",
+                    "که د {wing} کلیپونه ووینئ، حساب رپوټ کړئ او مه یې لېږئ",
+                    "د {org} پروپاګنډه ټوله دروغ ده",
+                    "د {org} له چاودنې وروسته مو ګاونډیان خاورو ته وسپارل",
+                ),
+                ("", "", "خوندي اوسئ"),
+            ),
+            (
+                ("", "", "خبر:"),
+                (
+                    "پولیسو وویل چې {org} د {place} د برید مسؤلیت منلی دی",
+                    "د کورنیو چارو وزیر د {place} چاودنه په {org} پورې وتړله",
+                    "چارواکو وویل چې ځانمرګی بریدګر له {org} سره تړاو درلود",
+                    "د {org} ویاند د برید ادعا وکړه خو پوځ هغه رد کړه",
+                    "محکمې د {org} یو قوماندان په عمري بند محکوم کړ",
+                    "پوځ وویل چې په {place} کې د عملیاتو پر مهال د {org} یوولس جنګیالي ووژل شول",
+                ),
+                ("", "", "څېړنې روانې دي", "امنیت سخت شوی"),
+            ),
+        ],
+        "other": [
+            (
+                ("", "", ""),
+                (
+                    "د کرکټ په لوبه کې چټکو بالرانو ښه بالنګ وکړ",
+                    "ډاکټرانو وویل چې TTP د وینې یوه نادره ناروغي ده",
+                    "مرکزي بانک د سود کچه بدله نه کړه",
+                    "ګرځندویان شمالي سیمو ته ډېر ځي",
+                    "عالي محکمې د ځمکې د شخړې اورېدنه وځنډوله",
+                    "پولیسو غلا شوی موټر بېرته ومونده او دوه کسان یې ونیول",
+                    "د روغتیا وزارت د شري ضد کمپاین پیل کړ",
+                    "په {place} کې د هاکي سیالۍ وروستۍ لوبه سبا ده",
+                    "د ښوونې او روزنې وزارت د جمعې رخصتي اعلان کړه",
+                    "د ډالرو په وړاندې د روپۍ ارزښت لږ کم شو",
+                ),
+                ("", "", "نور جزئیات دننه"),
+            ),
+        ],
+    },
+}
+#: How often an example is drawn from the banks above rather than the first ones.
+FORMAL_SHARE = 0.45
+PER_CELL = {"en": 360, "ur": 300, "roman_ur": 300, "ps": 200}
 
 
 def compose(rng: random.Random, language: str, label: str) -> str:
     """One synthetic sentence of `label` in `language`."""
-    openers, bodies, closers = BANKS[language][label]
+    formal = FORMAL[language].get(label)
+    bank = rng.choice(formal) if formal and rng.random() < FORMAL_SHARE else BANKS[language][label]
+    openers, bodies, closers = bank
     arabic = language in ("ur", "ps")
     body = rng.choice(bodies)
     text = " ".join(part for part in (rng.choice(openers), body, rng.choice(closers)) if part)

@@ -143,8 +143,10 @@ def send(
     username: str,
     settings: ChannelSettings,
     signer: evidence.Signer | None = None,
+    at: datetime | None = None,
 ) -> RequestPackage:
-    """Build the platform's package, deliver it through its channel, mark it sent."""
+    """Build the platform's package, deliver it through its channel, mark it sent (at
+    `at`, for a sending recorded after the fact; now by default)."""
     with audit.attempt(
         sessions,
         actor=username,
@@ -169,6 +171,7 @@ def send(
             actor=username,
             platform_reference=delivery.platform_reference,
             note=f"{delivery.channel}: {delivery.detail}; package sha256 {package.sha256}",
+            at=at,
         )
         return package
 
