@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from shaheen import __version__
+from shaheen.access.commands import login, logout, user_app, whoami
 from shaheen.agencies.commands import app as agency_app
 from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
@@ -45,6 +46,10 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(tip_app, name="tip")
 app.add_typer(audit_app, name="audit")
 app.add_typer(agency_app, name="agency")
+app.add_typer(user_app, name="user")
+app.command()(login)
+app.command()(logout)
+app.command()(whoami)
 model_app.command()(train)  # trains on review's labels too: a pipeline command
 app.add_typer(model_app, name="model")
 app.add_typer(indicators_app, name="indicators")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shaheen.errors import ConfigError
@@ -102,6 +102,30 @@ class Settings(BaseSettings):
         default=None,
         description="copies of signed chain checkpoints, outside the database "
         "(default: KEYS_DIR/checkpoints)",
+    )
+    # Sign-in (access/): a person's session token lives in SESSION_FILE (0600) or in
+    # SHAHEEN_TOKEN; a SecretStr so that printing the settings never shows it.
+    token: SecretStr | None = Field(
+        default=None, description="a session token, used instead of the session file"
+    )
+    session_file: Path = Field(
+        default=Path("./var/session"), description="where `shaheen login` keeps the token"
+    )
+    session_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="a session ends this long after sign-in"
+    )
+    session_idle_minutes: int = Field(
+        default=120, ge=1, le=24 * 60, description="a session unused this long ends"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="failed sign-ins in a row that lock a username"
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="how long a username stays locked"
+    )
+    oidc_providers: Path | None = Field(
+        default=None,
+        description="YAML file (0600) of agencies' OpenID Connect providers, by agency code",
     )
 
     @field_validator("database_url")

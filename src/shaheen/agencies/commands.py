@@ -1,4 +1,10 @@
-"""`shaheen agency …`: the agencies sharing this instance."""
+"""`shaheen agency …`: the agencies sharing this instance.
+
+Adding an agency is setting up the instance: an operator's command, audited as
+`system`. People are added with `shaheen user add` (access/commands.py); `agency
+user` remains as a hidden alias of `shaheen user add --operator` for scripts that
+still call it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from shaheen.access import commands as access_commands
+from shaheen.access.current import operator_principal
 from shaheen.agencies import service
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.models import Agency
 from shaheen.audit import service as audit
-from shaheen.errors import NotFound
-from shaheen.runtime import cli_actor, open_database
+from shaheen.runtime import open_database
 from shaheen.store.engine import session_scope
 
 app = typer.Typer(help="Agencies sharing this instance.", no_args_is_help=True)
@@ -25,13 +32,14 @@ def add(
     name: str = typer.Argument(..., help="full name"),
     kind: AgencyKind = typer.Option(AgencyKind.COUNTER_TERRORISM, help="kind of agency"),
 ) -> None:
-    """Add an agency (idempotent)."""
+    """Add an agency (idempotent; the operator's command, audited as `system`)."""
     database = open_database()
+    actor = operator_principal()
     with session_scope(database.sessions) as session:
         agency = service.ensure_agency(session=session, code=code, name=name, kind=kind)
         audit.record(
             session=session,
-            actor=cli_actor(),
+            actor=actor.actor,
             action="agency.add",
             object_type="agency",
             object_id=agency.id,
@@ -54,7 +62,7 @@ def list_() -> None:
     console.print(table)
 
 
-@app.command("user")
+@app.command("user", hidden=True)
 def user(
     code: str = typer.Argument(..., help="the agency's code"),
     username: str = typer.Argument(..., help="login name"),
@@ -62,28 +70,14 @@ def user(
     name: str | None = typer.Option(None, help="display name (default: the username)"),
     email: str | None = typer.Option(None),
 ) -> None:
-    """Add a person to an agency with one role (idempotent)."""
-    database = open_database()
-    with session_scope(database.sessions) as session:
-        agency = session.scalar(select(Agency).where(Agency.code == code))
-        if agency is None:
-            raise NotFound(f"no agency {code!r}; add it with `shaheen agency add`")
-        person = service.ensure_user(
-            session=session,
-            agency=agency,
-            username=username,
-            display_name=name or username,
-            role=role,
-        )
-        if email:
-            person.email = email
-        audit.record(
-            session=session,
-            actor=cli_actor(),
-            action="user.add",
-            object_type="user",
-            object_id=person.id,
-            agency_id=agency.id,
-            details={"username": username, "role": role.value},
-        )
-    console.print(f"{username} ({role.value}) in {code}")
+    """Same as `shaheen user add CODE USERNAME --role ROLE --operator`."""
+    access_commands.add(
+        agency=code,
+        username=username,
+        role=role,
+        name=name,
+        email=email,
+        platform_admin=False,
+        oidc_subject=None,
+        operator=True,
+    )

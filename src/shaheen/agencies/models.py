@@ -1,10 +1,15 @@
-"""The `agencies` and `users` tables."""
+"""The `agencies` and `users` tables.
+
+A user row also carries what signing in needs (an argon2 password hash, a TOTP
+secret and the last time step used, the failed-sign-in counter and lock); the
+sessions themselves and the per-username throttle are in `access/models.py`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shaheen.agencies.enums import AgencyKind, Role
@@ -27,6 +32,7 @@ class User(Base):
     """A person with one role in one agency."""
 
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("agency_id", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -36,3 +42,22 @@ class User(Base):
     role: Mapped[Role] = mapped_column(StrEnumType(Role))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sign-in. The hash is argon2id's encoded string (parameters and salt inside), None
+    # for a person who signs in only through the agency's identity provider.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None]
+    # A temporary password (set by `user add` or an admin's reset) must be replaced at
+    # the next sign-in; until then a session can do nothing else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Base32 TOTP secret; None until enrolled. The last accepted time step refuses a
+    # code's second use (RFC 6238 §5.2).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # Manages agencies and their administrators on this instance (rules.py).
+    platform_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The subject (`sub`) the agency's identity provider gives this person, when the
+    # provider's mapping is by subject rather than by verified e-mail address.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))

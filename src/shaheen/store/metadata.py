@@ -6,6 +6,7 @@ models are not imported here would be invisible to them.
 
 from __future__ import annotations
 
+from shaheen.access import models as _access  # noqa: F401
 from shaheen.agencies import models as _agencies  # noqa: F401
 from shaheen.audit import models as _audit  # noqa: F401
 from shaheen.detect import models as _detect  # noqa: F401
