@@ -16,12 +16,16 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from shaheen.access import credentials, flows
 from shaheen.access.rules import Principal, system
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.models import User
 from shaheen.agencies.service import ensure_agency
+from shaheen.cli import app
+from shaheen.config import get_settings
+from shaheen.errors import ShaheenError
 
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)
@@ -105,3 +109,34 @@ def people(session: Session) -> People:
         found.add("PTA", f"pta-{role.value}", role)
     found.add("NFC", "platform-admin", Role.ADMIN, platform_admin=True)
     return found
+
+
+class Shell:
+    """Runs `shaheen` in-process, in the test's working directory."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, **env: str) -> tuple[int, str]:
+        for name in ("SHAHEEN_TOKEN",):
+            self.monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            self.monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        result = self.runner.invoke(app, list(args), input=input)
+        output = result.output
+        if isinstance(result.exception, ShaheenError):
+            return int(result.exception.return_code), output + f"\nerror: {result.exception}"
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, output
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch) -> Shell:
+    shell = Shell(monkeypatch)
+    assert shell("db", "upgrade")[0] == 0
+    assert shell("agency", "add", "CTA", "Counter-Terrorism Authority")[0] == 0
+    assert shell("agency", "add", "PTA", "Telecom Regulator", "--kind", "regulator")[0] == 0
+    return shell

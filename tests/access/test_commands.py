@@ -14,49 +14,15 @@ from pathlib import Path
 import pyotp
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from shaheen.access import credentials
 from shaheen.audit.models import AuditEvent
-from shaheen.cli import app
-from shaheen.config import get_settings
-from shaheen.errors import ShaheenError
 from shaheen.runtime import open_database
 from shaheen.store.base import utcnow
+from tests.access.conftest import Shell
 from tests.test_cli import shaheen
 
 NEW_PASSWORD = "a passphrase of my own"
-
-
-class Shell:
-    """Runs `shaheen` in-process, in the test's working directory."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.monkeypatch = monkeypatch
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, input: str | None = None, **env: str) -> tuple[int, str]:
-        for name in ("SHAHEEN_TOKEN",):
-            self.monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            self.monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        result = self.runner.invoke(app, list(args), input=input)
-        output = result.output
-        if isinstance(result.exception, ShaheenError):
-            return int(result.exception.return_code), output + f"\nerror: {result.exception}"
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return result.exit_code, output
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Shell:
-    shell = Shell(monkeypatch)
-    assert shell("db", "upgrade")[0] == 0
-    assert shell("agency", "add", "CTA", "Counter-Terrorism Authority")[0] == 0
-    assert shell("agency", "add", "PTA", "Telecom Regulator", "--kind", "regulator")[0] == 0
-    return shell
 
 
 def _credentials(output: str) -> tuple[str, str | None]:
