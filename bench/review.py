@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.rules import system
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.service import ensure_agency, ensure_user
 from shaheen.ingest.models import Account
@@ -44,13 +45,15 @@ from shaheen.referral import service as referrals
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent
 from shaheen.review import service as review
-from shaheen.review.rules import OPEN_STATUSES
 from shaheen.review.models import Case
+from shaheen.review.rules import OPEN_STATUSES
 from shaheen.store import migrate
 from shaheen.store.engine import make_engine
 
 GOAL_MS = 100.0
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+OPERATOR = system()  # the benchmark reads as the operator: every agency, no filter
 
 
 def seed(engine: Engine, cases: int, referral_count: int) -> int:
@@ -239,18 +242,22 @@ def measure(name: str, engine: Engine, agency_id: int) -> None:
         print(f"  {'page':<36}{'Shaheen ms':>12}{'full scan ms':>14}{'ratio':>8}  goal")
         cases = {
             "queue, no filter": (
-                lambda: review.queue(session=session, agency_id=agency_id),
+                lambda: review.queue(session=session, by=OPERATOR, agency_id=agency_id),
                 lambda: scan_queue(),
             ),
             "queue, platform x": (
                 lambda: review.queue(
-                    session=session, agency_id=agency_id, where=review.QueueFilter(platform="x")
+                    session=session,
+                    by=OPERATOR,
+                    agency_id=agency_id,
+                    where=review.QueueFilter(platform="x"),
                 ),
                 lambda: scan_queue(platform=True),
             ),
             "queue, organisation": (
                 lambda: review.queue(
                     session=session,
+                    by=OPERATOR,
                     agency_id=agency_id,
                     where=review.QueueFilter(organisation=organisation),
                 ),
@@ -258,12 +265,15 @@ def measure(name: str, engine: Engine, agency_id: int) -> None:
             ),
             "queue, language ur": (
                 lambda: review.queue(
-                    session=session, agency_id=agency_id, where=review.QueueFilter(language="ur")
+                    session=session,
+                    by=OPERATOR,
+                    agency_id=agency_id,
+                    where=review.QueueFilter(language="ur"),
                 ),
                 lambda: scan_queue(language="ur"),
             ),
             "board of x (counts by status)": (
-                lambda: referrals.board(session=session, platform_code="x"),
+                lambda: referrals.board(session=session, by=OPERATOR, platform_code="x"),
                 scan_board,
             ),
             "overdue list of x (50 due first)": (overdue_list, scan_overdue),

@@ -6,13 +6,13 @@ unreachable server or an un-migrated schema is reported the same way everywhere.
 
 from __future__ import annotations
 
-import getpass
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.rules import SYSTEM
 from shaheen.config import Settings, get_settings
 from shaheen.store import migrate
 from shaheen.store.engine import check_connection, make_engine, session_factory
@@ -37,11 +37,10 @@ def open_database(settings: Settings | None = None, *, require_schema: bool = Tr
 
 
 def cli_actor() -> str:
-    """How the audit log names a person at the command line."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
+    """How the audit log names the operator of a server-side command (migrate, ingest,
+    scan, kb load, banks, verify, reports): `system`. Never the shell's login name, which
+    anyone can set; a person's act goes through `shaheen login` and names that person."""
+    return SYSTEM
 
 
 def configure_logging(settings: Settings) -> None:

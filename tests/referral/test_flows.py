@@ -75,7 +75,7 @@ def test_file_drop(desk: Desk, tmp_path: Path) -> None:
     referral_flows.send(
         desk.sessions,
         referral_id=referral_id,
-        username="liaison",
+        by=desk.as_("liaison"),
         settings=channel_settings(tmp_path),
     )
     folder = tmp_path / "outbox" / "x" / f"x-{referral_id}"
@@ -92,7 +92,7 @@ def test_email_over_real_smtp(
     referral_flows.send(
         desk.sessions,
         referral_id=referral_id,
-        username="liaison",
+        by=desk.as_("liaison"),
         settings=channel_settings(tmp_path),
     )
     [raw] = inbox.messages
@@ -109,7 +109,7 @@ def test_a_channel_that_fails_leaves_a_draft_and_an_audit_entry(desk: Desk, tmp_
         referral_flows.send(
             desk.sessions,
             referral_id=referral_id,
-            username="liaison",
+            by=desk.as_("liaison"),
             settings=channel_settings(tmp_path),
         )
     assert load(desk, referral_id).status is ReferralStatus.DRAFT
@@ -150,7 +150,7 @@ def test_the_whole_loop_against_the_simulator(
     settings = channel_settings(tmp_path)
     referral_id = referred(desk)
     referral_flows.send(
-        desk.sessions, referral_id=referral_id, username="liaison", settings=settings
+        desk.sessions, referral_id=referral_id, by=desk.as_("liaison"), settings=settings
     )
     referral = load(desk, referral_id)
     assert referral.status is ReferralStatus.SENT and referral.platform_reference == "X-000001"
@@ -203,7 +203,7 @@ def test_the_simulator_does_not_know_what_it_was_never_sent(
     settings = channel_settings(tmp_path)
     referral_id = referred(desk)
     referral_flows.send(
-        desk.sessions, referral_id=referral_id, username="liaison", settings=settings
+        desk.sessions, referral_id=referral_id, by=desk.as_("liaison"), settings=settings
     )
     channel = referral_flows.channel_of(_platform(desk, "x"), settings)
     assert isinstance(channel, Webhook)
@@ -225,7 +225,7 @@ def test_query_answers_must_carry_the_platforms_signature(
     settings = channel_settings(tmp_path)
     referral_id = referred(desk)
     referral_flows.send(
-        desk.sessions, referral_id=referral_id, username="liaison", settings=settings
+        desk.sessions, referral_id=referral_id, by=desk.as_("liaison"), settings=settings
     )
     # the "platform" now signs with a secret that is not the one we share with it
     sim.secrets = WebhookSecrets(tmp_path / "elsewhere")
@@ -291,7 +291,7 @@ def test_webhook_answers(desk: Desk, tmp_path: Path) -> None:
     referral_flows.send(
         desk.sessions,
         referral_id=referral_id,
-        username="liaison",
+        by=desk.as_("liaison"),
         settings=channel_settings(tmp_path),
     )
     with desk.sessions.begin() as session:
@@ -337,7 +337,10 @@ def test_webhook_answers(desk: Desk, tmp_path: Path) -> None:
 def test_answers_from_a_csv(desk: Desk, tmp_path: Path) -> None:
     first, second = referred(desk), referred(desk)
     referral_flows.send(
-        desk.sessions, referral_id=first, username="liaison", settings=channel_settings(tmp_path)
+        desk.sessions,
+        referral_id=first,
+        by=desk.as_("liaison"),
+        settings=channel_settings(tmp_path),
     )
     csv_file = tmp_path / "answers.csv"
     csv_file.write_text(
@@ -346,7 +349,7 @@ def test_answers_from_a_csv(desk: Desk, tmp_path: Path) -> None:
         f"{second},removed,X-2,,draft cannot be removed\n"
         f"{first},flying,,,\n"
     )
-    result = referral_flows.import_answers(desk.sessions, path=csv_file, actor="liaison")
+    result = referral_flows.import_answers(desk.sessions, path=csv_file, by=desk.as_("liaison"))
     assert result.applied == 1
     assert [line.split(": ")[1] for line in result.refused] == ["line 3", "line 4"]
     assert load(desk, first).status is ReferralStatus.REMOVED

@@ -26,10 +26,10 @@ def referred(desk: Desk, reason: str = "recruitment", platform: str = "x") -> in
     review.decide(
         desk.sessions,
         case_id=case_id,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.REFER, reason, "ttp", "PECA-2016-s37"),
     )
-    return service.create_from_case(desk.sessions, case_id=case_id, username="liaison")
+    return service.create_from_case(desk.sessions, case_id=case_id, by=desk.as_("liaison"))
 
 
 def move(desk: Desk, referral_id: int, status: ReferralStatus, at: datetime = T0) -> None:
@@ -38,7 +38,7 @@ def move(desk: Desk, referral_id: int, status: ReferralStatus, at: datetime = T0
         referral_id=referral_id,
         status=status,
         source=EventSource.MANUAL,
-        actor="liaison",
+        by=desk.as_("liaison"),
         at=at,
     )
 
@@ -54,14 +54,14 @@ def load(desk: Desk, referral_id: int) -> Referral:
 def test_no_referral_without_a_referral_decision(desk: Desk) -> None:
     case_id = desk.case()
     with pytest.raises(SafeguardViolation, match="only a case a reviewer referred"):
-        service.create_from_case(desk.sessions, case_id=case_id, username="liaison")
+        service.create_from_case(desk.sessions, case_id=case_id, by=desk.as_("liaison"))
     review.decide(
         desk.sessions,
         case_id=case_id,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.REFER, "support", "ttp", "PECA-2016-s37"),
     )
-    referral_id = service.create_from_case(desk.sessions, case_id=case_id, username="liaison")
+    referral_id = service.create_from_case(desk.sessions, case_id=case_id, by=desk.as_("liaison"))
     referral = load(desk, referral_id)
     assert referral.status is S.DRAFT and referral.legal_basis == "PECA-2016-s37"
     with desk.sessions() as session:
@@ -76,11 +76,11 @@ def test_a_case_awaiting_its_second_review_cannot_be_referred(desk: Desk) -> Non
     review.decide(
         desk.sessions,
         case_id=case_id,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.REFER, "support", "ttp", "PECA-2016-s37"),
     )
     with pytest.raises(SafeguardViolation, match="awaiting_second_review"):
-        service.create_from_case(desk.sessions, case_id=case_id, username="liaison")
+        service.create_from_case(desk.sessions, case_id=case_id, by=desk.as_("liaison"))
 
 
 LEGAL = sorted((a, b) for a, targets in rules.TRANSITIONS.items() for b in targets)
@@ -162,7 +162,9 @@ def test_the_board_counts_a_platform_s_referrals(desk: Desk) -> None:
     referred(desk, platform="tiktok")
     move(desk, first, S.SENT)
     with desk.sessions() as session:
-        assert service.board(session=session, platform_code="x").by_status == {
+        assert service.board(
+            session=session, by=desk.as_("liaison"), platform_code="x"
+        ).by_status == {
             "sent": 1,
             "draft": 1,
         }

@@ -71,7 +71,7 @@ def sent(desk: Desk, tmp_path: Path, reference: str) -> int:
     referral_flows.send(
         desk.sessions,
         referral_id=referral_id,
-        username="liaison",
+        by=desk.as_("liaison"),
         settings=referral_flows.ChannelSettings(
             tmp_path / "outbox", WebhookSecrets(tmp_path / "keys")
         ),
@@ -180,7 +180,7 @@ def test_the_simulator_pushes_signed_answers_to_shaheen(
         referral_flows.send(
             desk.sessions,
             referral_id=referral_id,
-            username="liaison",
+            by=desk.as_("liaison"),
             settings=referral_flows.ChannelSettings(tmp_path / "outbox", policy.secrets),
         )
         assert simulator.push_answers() == 0  # nothing to say yet

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from shaheen.access.rules import system
 from shaheen.audit.models import AuditEvent
 from shaheen.config import DEFAULT_SECRET
 from shaheen.errors import IllegalTransition, NotFound
@@ -108,7 +109,7 @@ def sent(desk: Desk, tmp_path: Path, reference: str = "X-7") -> int:
     flows.send(
         desk.sessions,
         referral_id=referral_id,
-        username="liaison",
+        by=desk.as_("liaison"),
         settings=flows.ChannelSettings(tmp_path / "outbox", WebhookSecrets(tmp_path / "keys")),
     )
     with desk.sessions.begin() as session:
@@ -183,7 +184,7 @@ def test_an_old_removed_cannot_undo_a_reinstatement(
         referral_id=referral_id,
         status=ReferralStatus.REMOVED,
         source=EventSource.RECHECK,
-        actor="system:recheck",
+        by=system("recheck"),
         at=t0 + timedelta(seconds=90),
     )
     back = answer_body("X-7", "reinstated", at=(t0 + timedelta(seconds=60)).isoformat())

@@ -6,10 +6,13 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.flows import principal_of
+from shaheen.access.rules import Principal
 from shaheen.agencies.enums import AgencyKind, Role
+from shaheen.agencies.models import User
 from shaheen.agencies.service import ensure_agency, ensure_user
 from shaheen.ingest.models import Account
 from shaheen.knowledge import service as knowledge
@@ -23,6 +26,13 @@ from shaheen.review.models import Case
 class Desk:
     sessions: sessionmaker[Session]
     agency_id: int
+
+    def as_(self, username: str, *, second_factor: bool = True) -> Principal:
+        """The desk's person `username`, as a signed-in principal."""
+        with self.sessions() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            assert user is not None, username
+            return principal_of(session, user, second_factor=second_factor)
 
     def case(
         self,

@@ -54,9 +54,9 @@ def test_the_case_view_shows_account_posts_signals_and_statuses(desk: Desk) -> N
             )
         )
     with desk.sessions() as session:
-        view = service.case_view(session=session, case_id=case_id)
+        view = service.case_view(session=session, by=desk.as_("rev1"), case_id=case_id)
         with pytest.raises(NotFound, match="no case"):
-            service.case_view(session=session, case_id=case_id + 1000)
+            service.case_view(session=session, by=desk.as_("rev1"), case_id=case_id + 1000)
     assert view.case == case_id and view.agency == "CTA" and view.status == "open"
     assert view.account.platform == "x" and view.account.followers == 1234
     assert view.account.bio == "[red]bio[/] with markup"  # data, escaped only when shown

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from shaheen.audit.models import AuditEvent
-from shaheen.errors import IllegalTransition, SafeguardViolation
+from shaheen.errors import Forbidden, IllegalTransition, NotFound, SafeguardViolation
 from shaheen.review import service
 from shaheen.review.enums import CaseStatus, Verdict
 from shaheen.review.models import Case, Decision
@@ -29,9 +29,9 @@ def refusals(desk: Desk) -> list[AuditEvent]:
 
 def test_a_reviewer_refers_an_ordinary_account(desk: Desk) -> None:
     case_id = desk.case()
-    service.claim(desk.sessions, case_id=case_id, username="rev1")
+    service.claim(desk.sessions, case_id=case_id, by=desk.as_("rev1"))
     assert status(desk, case_id) is CaseStatus.IN_REVIEW
-    outcome = service.decide(desk.sessions, case_id=case_id, username="rev1", proposed=REFER)
+    outcome = service.decide(desk.sessions, case_id=case_id, by=desk.as_("rev1"), proposed=REFER)
     assert outcome.status is CaseStatus.REFERRED and outcome.second_review_reasons == []
     with desk.sessions() as session:
         case = session.get(Case, case_id)
@@ -55,7 +55,7 @@ def test_decisions_missing_what_they_need_are_refused_and_audited(
 ) -> None:
     case_id = desk.case()
     with pytest.raises(SafeguardViolation, match=message):
-        service.decide(desk.sessions, case_id=case_id, username="rev1", proposed=proposed)
+        service.decide(desk.sessions, case_id=case_id, by=desk.as_("rev1"), proposed=proposed)
     assert status(desk, case_id) is CaseStatus.OPEN
     with desk.sessions() as session:
         assert session.scalars(select(Decision)).all() == []
@@ -77,18 +77,18 @@ def test_high_impact_accounts_need_a_second_different_reviewer(
     policy = ReviewPolicy(protected_handles=frozenset({"daily_frontier_demo"}))
     case_id = desk.case(followers=followers, verified=verified, handle=handle)
     first = service.decide(
-        desk.sessions, case_id=case_id, username="rev1", proposed=REFER, policy=policy
+        desk.sessions, case_id=case_id, by=desk.as_("rev1"), proposed=REFER, policy=policy
     )
     assert first.status is CaseStatus.AWAITING_SECOND_REVIEW
     assert any(why in reason for reason in first.second_review_reasons)
     with pytest.raises(SafeguardViolation, match="different reviewer"):
         service.decide(
-            desk.sessions, case_id=case_id, username="rev1", proposed=REFER, policy=policy
+            desk.sessions, case_id=case_id, by=desk.as_("rev1"), proposed=REFER, policy=policy
         )
     assert status(desk, case_id) is CaseStatus.AWAITING_SECOND_REVIEW
     assert [e.action for e in refusals(desk)] == ["case.decide"]
     second = service.decide(
-        desk.sessions, case_id=case_id, username="rev2", proposed=REFER, policy=policy
+        desk.sessions, case_id=case_id, by=desk.as_("rev2"), proposed=REFER, policy=policy
     )
     assert second.status is CaseStatus.REFERRED
     with desk.sessions() as session:
@@ -101,11 +101,11 @@ def test_high_impact_accounts_need_a_second_different_reviewer(
 
 def test_a_second_reviewer_can_overturn(desk: Desk) -> None:
     case_id = desk.case(followers=1_000_000)
-    service.decide(desk.sessions, case_id=case_id, username="rev1", proposed=REFER)
+    service.decide(desk.sessions, case_id=case_id, by=desk.as_("rev1"), proposed=REFER)
     outcome = service.decide(
         desk.sessions,
         case_id=case_id,
-        username="boss",
+        by=desk.as_("boss"),
         proposed=Proposed(Verdict.DISMISS, "news_reporting"),
     )
     assert outcome.status is CaseStatus.DISMISSED
@@ -122,33 +122,36 @@ def test_a_second_reviewer_can_overturn(desk: Desk) -> None:
 def test_other_verdicts(desk: Desk, proposed: Proposed, expected: CaseStatus) -> None:
     case_id = desk.case()
     assert (
-        service.decide(desk.sessions, case_id=case_id, username="rev1", proposed=proposed).status
+        service.decide(
+            desk.sessions, case_id=case_id, by=desk.as_("rev1"), proposed=proposed
+        ).status
         is expected
     )
 
 
 def test_who_may_decide_and_what(desk: Desk) -> None:
     case_id = desk.case()
-    for username, message in (("analyst", "only reviewers"), ("outsider", "another agency")):
-        with pytest.raises(SafeguardViolation, match=message):
-            service.decide(desk.sessions, case_id=case_id, username=username, proposed=REFER)
+    with pytest.raises(Forbidden, match=r"analyst .* may not case.decide"):
+        service.decide(desk.sessions, case_id=case_id, by=desk.as_("analyst"), proposed=REFER)
+    with pytest.raises(NotFound, match=f"no case {case_id}"):
+        service.decide(desk.sessions, case_id=case_id, by=desk.as_("outsider"), proposed=REFER)
     service.decide(
         desk.sessions,
         case_id=case_id,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.DISMISS, "duplicate"),
     )
     with pytest.raises(IllegalTransition, match="nothing to decide"):
-        service.decide(desk.sessions, case_id=case_id, username="rev2", proposed=REFER)
+        service.decide(desk.sessions, case_id=case_id, by=desk.as_("rev2"), proposed=REFER)
     assert len(refusals(desk)) == 3
 
 
 def test_claims(desk: Desk) -> None:
     case_id = desk.case()
-    service.claim(desk.sessions, case_id=case_id, username="rev1")
+    service.claim(desk.sessions, case_id=case_id, by=desk.as_("rev1"))
     with pytest.raises(SafeguardViolation, match="claimed by someone else"):
-        service.claim(desk.sessions, case_id=case_id, username="rev2")
-    service.claim(desk.sessions, case_id=case_id, username="boss")  # supervisors reassign
+        service.claim(desk.sessions, case_id=case_id, by=desk.as_("rev2"))
+    service.claim(desk.sessions, case_id=case_id, by=desk.as_("boss"))  # supervisors reassign
 
 
 def test_the_queue_is_prioritised_and_filtered(desk: Desk) -> None:
@@ -163,58 +166,69 @@ def test_the_queue_is_prioritised_and_filtered(desk: Desk) -> None:
             assert case is not None
             case.priority, case.language = priority, "ur" if case_id == other else "en"
     with desk.sessions() as session:
-        page = service.queue(session=session, agency_id=desk.agency_id)
+        page = service.queue(session=session, by=desk.as_("rev1"))
         assert [r.case_id for r in page.rows] == [high, other, low]
         assert page.next_offset is None
-        first = service.queue(session=session, agency_id=desk.agency_id, limit=2)
+        first = service.queue(session=session, by=desk.as_("rev1"), limit=2)
         assert [r.case_id for r in first.rows] == [high, other] and first.next_offset == 2
-        rest = service.queue(session=session, agency_id=desk.agency_id, limit=2, offset=2)
+        rest = service.queue(session=session, by=desk.as_("rev1"), limit=2, offset=2)
         assert [r.case_id for r in rest.rows] == [low] and rest.next_offset is None
         tiktok = service.queue(
-            session=session, agency_id=desk.agency_id, where=QueueFilter(platform="tiktok")
+            session=session,
+            by=desk.as_("rev1"),
+            agency_id=desk.agency_id,
+            where=QueueFilter(platform="tiktok"),
         )
         assert [r.case_id for r in tiktok.rows] == [other]
         urdu = service.queue(
-            session=session, agency_id=desk.agency_id, where=QueueFilter(language="ur")
+            session=session,
+            by=desk.as_("rev1"),
+            agency_id=desk.agency_id,
+            where=QueueFilter(language="ur"),
         )
         assert [r.case_id for r in urdu.rows] == [other]
-        assert service.queue(session=session, agency_id=desk.agency_id + 1).rows == []
+        assert service.queue(session=session, by=desk.as_("outsider")).rows == []
+        # another agency's queue: nothing of it is readable by a cyber-crime reviewer
+        assert (
+            service.queue(session=session, by=desk.as_("outsider"), agency_id=desk.agency_id).rows
+            == []
+        )
 
 
 def test_supervisors_assign(desk: Desk) -> None:
     case_id = desk.case()
-    with pytest.raises(SafeguardViolation, match="only a supervisor"):
-        service.assign(desk.sessions, case_id=case_id, username="rev1", to="rev2")
-    with pytest.raises(SafeguardViolation, match="only reviewers and supervisors"):
-        service.assign(desk.sessions, case_id=case_id, username="boss", to="analyst")
-    service.assign(desk.sessions, case_id=case_id, username="boss", to="rev2")
+    with pytest.raises(Forbidden, match=r"rev1 \(reviewer\) may not case.assign"):
+        service.assign(desk.sessions, case_id=case_id, by=desk.as_("rev1"), to="rev2")
+    with pytest.raises(Forbidden, match="only reviewers and supervisors"):
+        service.assign(desk.sessions, case_id=case_id, by=desk.as_("boss"), to="analyst")
+    service.assign(desk.sessions, case_id=case_id, by=desk.as_("boss"), to="rev2")
     with desk.sessions() as session:
-        page = service.queue(session=session, agency_id=desk.agency_id)
+        page = service.queue(session=session, by=desk.as_("rev1"))
     assert [r.assignee for r in page.rows] == ["rev2"]
 
 
 def test_precision_figures_count_final_verdicts(desk: Desk) -> None:
     referred, news, unrelated, reversed_ = (desk.case() for _ in range(4))
-    service.decide(desk.sessions, case_id=referred, username="rev1", proposed=REFER)
+    service.decide(desk.sessions, case_id=referred, by=desk.as_("rev1"), proposed=REFER)
     service.decide(
         desk.sessions,
         case_id=news,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.DISMISS, "news_reporting"),
     )
     service.decide(
         desk.sessions,
         case_id=unrelated,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.ESCALATE, "legal_question"),
     )
     service.decide(
         desk.sessions,
         case_id=unrelated,
-        username="boss",
+        by=desk.as_("boss"),
         proposed=Proposed(Verdict.DISMISS, "not_related"),
     )
-    service.decide(desk.sessions, case_id=reversed_, username="rev1", proposed=REFER)
+    service.decide(desk.sessions, case_id=reversed_, by=desk.as_("rev1"), proposed=REFER)
     with desk.sessions() as session:
         found = service.figures(session=session)
     assert found.decided == 4 and found.referred == 2

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from shaheen.access.rules import system
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.models import Indicator, Signal
 from shaheen.ingest.models import Account, Post
@@ -67,9 +68,15 @@ def test_only_referred_accounts_give_indicators(desk: Desk) -> None:
         ):
             _account_with_phone(session, desk.agency_id, phone, status)
     with desk.sessions() as session:
-        found = service.referred_indicators(session=session, kind="phone", min_score=0.5)
+        found = service.referred_indicators(
+            session=session, by=desk.as_("liaison"), kind="phone", min_score=0.5
+        )
         other = service.referred_indicators(
-            session=session, kind="phone", min_score=0.5, agency_id=desk.agency_id + 999
+            session=session,
+            by=system(),
+            kind="phone",
+            min_score=0.5,
+            agency_id=desk.agency_id + 999,
         )
     assert [entry.value for entry in found] == ["+923000000001"]
     assert other == []

@@ -151,7 +151,7 @@ def test_after_a_dismissal_only_newer_signals_open_a_case(desk: Desk) -> None:
     service.decide(
         desk.sessions,
         case_id=first,
-        username="rev1",
+        by=desk.as_("rev1"),
         proposed=Proposed(Verdict.DISMISS, DismissReason.INSUFFICIENT_EVIDENCE),
     )
     held = _intake(desk, account, 0.9)  # the same evidence, scored again

@@ -28,6 +28,8 @@ LEGAL = {
     (C.AWAITING_SECOND_REVIEW, C.REFERRED),
     (C.AWAITING_SECOND_REVIEW, C.DISMISSED),
     (C.REFERRED, C.CLOSED),
+    (C.OPEN, C.CLOSED),  # a re-score took away the case's only reason, nobody decided
+    (C.IN_REVIEW, C.CLOSED),
 }
 
 

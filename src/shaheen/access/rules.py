@@ -97,12 +97,19 @@ class Principal:
     @property
     def actor(self) -> str:
         """The name the audit log records."""
-        return SYSTEM if self.is_system else self.username
+        return self.username
 
 
-def system() -> Principal:
-    """The operator's actor for server-side commands."""
-    return Principal(SYSTEM, is_system=True, second_factor=True)
+def system(job: str | None = None) -> Principal:
+    """The operator's actor for server-side commands (`system`), or for one of the
+    server's own jobs (`system:poll`, `system:recheck`…)."""
+    if not job:
+        name = SYSTEM
+    elif job == SYSTEM or job.startswith(f"{SYSTEM}:"):
+        name = job  # already a system actor's name
+    else:
+        name = f"{SYSTEM}:{job}"
+    return Principal(name, is_system=True, second_factor=True)
 
 
 def needs_second_factor(role: Role | None, platform_admin: bool = False) -> bool:

@@ -13,6 +13,7 @@ from shaheen.detect.commands import risk_table
 from shaheen.ingest.commands import results_table
 from shaheen.reports.commands import stats_table
 from shaheen.runtime import cli_actor, open_database
+from shaheen.safe_output import terminal
 
 if TYPE_CHECKING:
     from shaheen.demo.scenario import WorkflowSummary
@@ -66,10 +67,13 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
         + ("[green]intact[/]" if chain.intact else f"[red]broken at {chain.first_bad_sequence}[/]")
     )
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))
+    console.print(people_table(flows.demo_credentials(workdir)))
     open_cases = summary.stats.totals.open_cases
     console.print(
         f"\nLeft for you on this instance: {open_cases} open cases, a public tip and a "
-        "referral past its SLA. Try:\n"
+        "referral past its SLA. Sign in as one of the people above (`shaheen login "
+        "reviewer`: the temporary password, then a new one, then the code your "
+        "authenticator app shows for the otpauth URI), and try:\n"
         "  shaheen review queue          the open cases, highest priority first\n"
         "  shaheen review show CASE      one case: account, posts, signals, reasons\n"
         "  shaheen tip list              the public reports\n"
@@ -103,4 +107,19 @@ def outcomes_table(summary: WorkflowSummary) -> Table:
             *(str(outcome.by_status.get(status, 0)) for status in columns),
             f"{median:.0f}" if median is not None else "-",
         )
+    return table
+
+
+def people_table(rows: list[list[str]]) -> Table:
+    """The demo's people with their temporary passwords and second-factor URIs."""
+    table = Table(
+        "agency",
+        "username",
+        "role",
+        "temporary password",
+        "TOTP (otpauth URI for an authenticator app)",
+        title="Demo people (synthetic instance: change these before any real use)",
+    )
+    for row in rows:
+        table.add_row(*(terminal(cell) for cell in row))
     return table

@@ -16,6 +16,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access import flows as access
+from shaheen.access import service as access_service
+from shaheen.access.private_files import read_private, write_private
+from shaheen.access.rules import system
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.config import get_settings
@@ -51,15 +55,25 @@ DEMO_AGENCIES: tuple[tuple[str, str, AgencyKind], ...] = (
     ("CTD-KP", "Provincial CTD Khyber Pakhtunkhwa (demo)", AgencyKind.PROVINCIAL_CTD),
     ("NFC", "National Fusion Centre (demo)", AgencyKind.FUSION_CENTRE),
 )
-DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
-    ("analyst", "Demo Analyst", Role.ANALYST),
-    ("reviewer", "Demo Reviewer", Role.REVIEWER),
-    ("reviewer2", "Demo Second Reviewer", Role.REVIEWER),
-    ("supervisor", "Demo Supervisor", Role.SUPERVISOR),
-    ("liaison", "Demo Liaison Officer", Role.LIAISON),
-    ("auditor", "Demo Auditor", Role.AUDITOR),
-    ("admin", "Demo Administrator", Role.ADMIN),
+# A person per role in the lead agency (and a second reviewer), in a provincial CTD, and
+# an analyst of the fusion centre (who reads every agency's cases up to AMBER).
+DEMO_USERS: tuple[tuple[str, str, str, Role], ...] = (
+    ("CTA", "analyst", "Demo Analyst", Role.ANALYST),
+    ("CTA", "reviewer", "Demo Reviewer", Role.REVIEWER),
+    ("CTA", "reviewer2", "Demo Second Reviewer", Role.REVIEWER),
+    ("CTA", "supervisor", "Demo Supervisor", Role.SUPERVISOR),
+    ("CTA", "liaison", "Demo Liaison Officer", Role.LIAISON),
+    ("CTA", "auditor", "Demo Auditor", Role.AUDITOR),
+    ("CTA", "admin", "Demo Administrator", Role.ADMIN),
+    ("CTD-KP", "kp-analyst", "KP Analyst", Role.ANALYST),
+    ("CTD-KP", "kp-reviewer", "KP Reviewer", Role.REVIEWER),
+    ("CTD-KP", "kp-supervisor", "KP Supervisor", Role.SUPERVISOR),
+    ("CTD-KP", "kp-liaison", "KP Liaison Officer", Role.LIAISON),
+    ("CTD-KP", "kp-auditor", "KP Auditor", Role.AUDITOR),
+    ("CTD-KP", "kp-admin", "KP Administrator", Role.ADMIN),
+    ("NFC", "nfc-analyst", "Fusion Centre Analyst", Role.ANALYST),
 )
+CREDENTIALS = "credentials.txt"  # in the demo folder, mode 0600
 EXTENSION = Path(__file__).with_name("kb_extension.yaml")
 DEMO_BANK = "demo-posters"
 
@@ -97,7 +111,7 @@ def run(
             [knowledge.parse(knowledge.bundled_path()), knowledge.parse(EXTENSION)]
         )
         kb = knowledge.load(session=session, merged=merged, actor=actor)
-        _seed_people(session)
+        _seed_people(session, workdir / CREDENTIALS)
     dataset = generate(seed=seed, now=now)
     exports = write_exports(dataset, workdir / "exports")
     settings = get_settings()
@@ -186,13 +200,35 @@ def _demo_tip(session: Session, actor: str) -> None:
         )
 
 
-def _seed_people(session: Session) -> None:
+def _seed_people(session: Session, credentials: Path) -> None:
+    """The demo agencies and their people, each with a temporary password (and a TOTP
+    secret where the role needs a second factor), kept in a 0600 file in the demo folder
+    so that `shaheen demo` can show them again on every run."""
     for code, name, kind in DEMO_AGENCIES:
         agencies.ensure_agency(session=session, code=code, name=name, kind=kind)
-    lead = agencies.ensure_agency(
-        session=session, code="CTA", name="", kind=AgencyKind.COUNTER_TERRORISM
-    )
-    for username, display, role in DEMO_USERS:
-        agencies.ensure_user(
-            session=session, agency=lead, username=username, display_name=display, role=role
+    lines = credentials.read_text(encoding="utf-8").splitlines() if credentials.exists() else []
+    for code, username, display, role in DEMO_USERS:
+        if access_service.get_user(session=session, username=username) is not None:
+            continue
+        new = access.add_user(
+            session,
+            actor=system(),
+            agency_code=code,
+            username=username,
+            role=role,
+            display_name=display,
         )
+        lines.append(
+            f"{code}\t{username}\t{role.value}\t{new.temporary_password}\t{new.totp_uri or '-'}"
+        )
+    write_private(credentials, "\n".join(lines) + "\n")
+
+
+def demo_credentials(workdir: Path) -> list[list[str]]:
+    """Agency, username, role, temporary password and otpauth URI of each demo person."""
+    path = workdir / CREDENTIALS
+    if not path.exists():
+        return []
+    return [
+        line.split("\t") for line in read_private(path, "demo credentials").splitlines() if line
+    ]

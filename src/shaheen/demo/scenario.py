@@ -24,8 +24,12 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access import flows as access
+from shaheen.access import service as access_service
+from shaheen.access.rules import Principal
 from shaheen.demo.exports import whatsapp_number
 from shaheen.demo.generator import DemoAccount, DemoDataset, Persona
+from shaheen.errors import NotFound
 from shaheen.evidence.service import Signer
 from shaheen.ingest.models import Account
 from shaheen.platforms.enums import ChannelKind
@@ -123,6 +127,16 @@ def _left_open(dataset: DemoDataset) -> set[int]:
     return left
 
 
+def acting_as(sessions: sessionmaker[Session], username: str) -> Principal:
+    """A demo person as the services see a signed-in user: the scripted reviewers act
+    through the same policy as everyone, with their second factor."""
+    with sessions() as session:
+        user = access_service.get_user(session=session, username=username)
+        if user is None:
+            raise NotFound(f"no demo user {username!r}")
+        return access.principal_of(session, user, second_factor=True)
+
+
 def _decide(
     sessions: sessionmaker[Session],
     truth: dict[tuple[str, str], DemoAccount],
@@ -150,18 +164,26 @@ def _decide(
             review.decide(
                 sessions,
                 case_id=case_id,
-                username="reviewer",
+                by=acting_as(sessions, "reviewer"),
                 proposed=Proposed(Verdict.DISMISS, reason),
             )
             summary.dismissed += 1
             continue
         refer = Proposed(Verdict.REFER, "recruitment", known.organisation, "ATA-1997-s11W")
         outcome = review.decide(
-            sessions, case_id=case_id, username="reviewer", proposed=refer, policy=DEMO_POLICY
+            sessions,
+            case_id=case_id,
+            by=acting_as(sessions, "reviewer"),
+            proposed=refer,
+            policy=DEMO_POLICY,
         )
         if outcome.status is CaseStatus.AWAITING_SECOND_REVIEW:
             review.decide(
-                sessions, case_id=case_id, username="reviewer2", proposed=refer, policy=DEMO_POLICY
+                sessions,
+                case_id=case_id,
+                by=acting_as(sessions, "reviewer2"),
+                proposed=refer,
+                policy=DEMO_POLICY,
             )
             summary.second_reviews += 1
         summary.referred += 1
@@ -175,7 +197,9 @@ def _refer(sessions: sessionmaker[Session], signer: Signer) -> list[int]:
             .where(~select(Referral.id).where(Referral.case_id == Case.id).exists())
         ).all()
     return [
-        referrals.create_from_case(sessions, case_id=case_id, username="liaison", signer=signer)
+        referrals.create_from_case(
+            sessions, case_id=case_id, by=acting_as(sessions, "liaison"), signer=signer
+        )
         for case_id in referred_cases
     ]
 
@@ -202,7 +226,7 @@ def _send_late(
     referral_flows.send(
         sessions,
         referral_id=referral_id,
-        username="liaison",
+        by=acting_as(sessions, "liaison"),
         settings=referral_flows.ChannelSettings(
             outbox=outbox, secrets=WebhookSecrets(signer.folder)
         ),
@@ -237,7 +261,10 @@ def _simulate(
     try:
         for referral_id in created:
             referral_flows.send(
-                sessions, referral_id=referral_id, username="liaison", settings=settings
+                sessions,
+                referral_id=referral_id,
+                by=acting_as(sessions, "liaison"),
+                settings=settings,
             )
             summary.sent += 1
         for step in range(1, DAYS * 24 // STEP_HOURS + 1):

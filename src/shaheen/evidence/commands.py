@@ -48,28 +48,6 @@ def verify(checkpoint: Path | None = CHECKPOINT_OPTION) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
-def export(
-    case: int,
-    output: Path = typer.Option(None, help="the zip to write (default: case-N-evidence.zip)"),
-) -> None:
-    """Write a case's evidence bundle for a court or a mutual legal assistance request."""
-    from shaheen.evidence import service
-    from shaheen.ingest.media import MediaStore
-
-    settings = get_settings()
-    target = output or Path(f"case-{case}-evidence.zip")
-    with session_scope(open_database().sessions) as session:
-        count = service.export_case(
-            session=session,
-            case_id=case,
-            output=target,
-            media=MediaStore(settings.media_dir),
-            actor=cli_actor(),
-        )
-    console.print(f"{count} evidence records of case {case} written to {target}")
-
-
 @app.command("rotate-key")
 def rotate_key() -> None:
     """Replace the instance's signing key; the old key signs the new one in.

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
+from shaheen.access.current import current_principal
+from shaheen.access.rules import SYSTEM
 from shaheen.config import get_settings
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.runtime import open_database
@@ -48,25 +49,27 @@ def _signer() -> Signer:
 
 
 @refer_app.command("create")
-def create(case: int, user: str = typer.Option(..., "--as", help="your username")) -> None:
+def create(case: int) -> None:
     """A draft referral from a case a reviewer referred (with a signed evidence snapshot)."""
     from shaheen.referral import service
 
+    database = open_database()
     referral_id = service.create_from_case(
-        open_database().sessions, case_id=case, username=user, signer=_signer()
+        database.sessions, case_id=case, by=current_principal(database), signer=_signer()
     )
     console.print(f"referral {referral_id} drafted from case {case}")
 
 
 @refer_app.command("send")
-def send(referral: int, user: str = typer.Option(..., "--as", help="your username")) -> None:
+def send(referral: int) -> None:
     """Build the platform's package and send it through the platform's channel."""
     from shaheen.referral import flows
 
+    database = open_database()
     package = flows.send(
-        open_database().sessions,
+        database.sessions,
         referral_id=referral,
-        username=user,
+        by=current_principal(database),
         settings=_channel_settings(),
         signer=_signer(),
     )
@@ -77,58 +80,33 @@ def send(referral: int, user: str = typer.Option(..., "--as", help="your usernam
 
 @refer_app.command("show")
 def show(referral: int) -> None:
-    """A referral, its items and every status change."""
+    """A referral, its items and every status change (JSON)."""
     from shaheen.referral import service
-    from shaheen.referral.models import ReferralEvent, ReferralItem
 
-    with session_scope(open_database().sessions) as session:
-        found = service.get_referral(session=session, referral_id=referral)
-        items = session.scalars(select(ReferralItem).where(ReferralItem.referral_id == referral))
-        events = session.scalars(
-            select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral)
-            .order_by(ReferralEvent.occurred_at, ReferralEvent.id)
-        )
-        document = {
-            "referral": found.id,
-            "status": found.status.value,
-            "urgent": found.urgent,
-            "legal_basis": found.legal_basis,
-            "platform_reference": found.platform_reference,
-            "due_at": found.due_at,
-            "escalation_level": found.escalation_level,
-            "items": [{"url": i.url, "online": i.online} for i in items],
-            "events": [
-                {
-                    "at": e.occurred_at,
-                    "from": e.from_status.value if e.from_status else None,
-                    "to": e.to_status.value,
-                    "source": e.source.value,
-                    "note": e.note,
-                }
-                for e in events
-            ],
-        }
-    typer.echo(json.dumps(document, indent=2, default=str, ensure_ascii=False))
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        view = service.referral_view(session=session, by=by, referral_id=referral)
+    typer.echo(json.dumps(view.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
 @track_app.command("record")
 def record(
     referral: int,
     status: ReferralStatus,
-    user: str = typer.Option(..., "--as", help="your username"),
     reference: str | None = typer.Option(None, help="the platform's reference"),
     note: str = typer.Option(""),
 ) -> None:
     """Record a platform's answer by hand (illegal moves are refused and audited)."""
     from shaheen.referral import service
 
+    database = open_database()
     service.record_status(
-        open_database().sessions,
+        database.sessions,
         referral_id=referral,
         status=status,
         source=EventSource.MANUAL,
-        actor=user,
+        by=current_principal(database),
         platform_reference=reference,
         note=note,
     )
@@ -136,11 +114,12 @@ def record(
 
 
 @track_app.command("import")
-def import_(file: Path, user: str = typer.Option(..., "--as", help="your username")) -> None:
+def import_(file: Path) -> None:
     """Answers from a CSV: referral_id,status[,platform_reference,at,note]."""
     from shaheen.referral import flows
 
-    result = flows.import_answers(open_database().sessions, path=file, actor=user)
+    database = open_database()
+    result = flows.import_answers(database.sessions, path=file, by=current_principal(database))
     for line in result.refused:
         errors.print(f"[red]refused:[/] {line}", highlight=False)
     console.print(f"{result.applied} answers recorded, {len(result.refused)} refused")
@@ -184,8 +163,10 @@ def board(platform: str) -> None:
     """A platform's referrals by status."""
     from shaheen.referral import service
 
-    with session_scope(open_database().sessions) as session:
-        found = service.board(session=session, platform_code=platform)
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        found = service.board(session=session, by=by, platform_code=platform)
     table = Table("status", "referrals", title=f"{found.platform}: {found.total:,} referrals")
     for status, count in sorted(found.by_status.items()):
         table.add_row(status, f"{count:,}")
@@ -196,7 +177,6 @@ def board(platform: str) -> None:
 def webhook_secret(
     platform: str,
     rotate: bool = typer.Option(False, "--rotate", help="replace the secret with a new one"),
-    user: str = typer.Option("admin", "--as", help="your username (for the audit log)"),
 ) -> None:
     """Make (or rotate) a platform's webhook secret; it is printed this once only."""
     from shaheen.audit import service as audit
@@ -222,7 +202,7 @@ def webhook_secret(
     with sessions.begin() as session:
         audit.record(
             session=session,
-            actor=user,
+            actor=SYSTEM,
             action="webhook.secret_rotate" if rotate else "webhook.secret_create",
             object_type="platform",
             object_id=platform,
@@ -254,7 +234,6 @@ def simulate_platforms(
     answer_to: str | None = typer.Option(
         None, help="push signed answers to this `shaheen serve` address, as platforms do"
     ),
-    user: str = typer.Option("simulator", "--as", help="your username (for the audit log)"),
 ) -> None:
     """Run the platform SIMULATOR on loopback until interrupted."""
     from shaheen.referral.channels import WebhookSecrets
@@ -262,7 +241,7 @@ def simulate_platforms(
 
     sessions = open_database().sessions
     if restore:
-        for code, outcome in sorted(restore_channels(sessions, actor=user).items()):
+        for code, outcome in sorted(restore_channels(sessions, actor=SYSTEM).items()):
             console.print(f"{code}: {outcome}", markup=False)
         return
     settings = get_settings()
@@ -274,7 +253,7 @@ def simulate_platforms(
     )
     url = simulator.serve(port=port)
     if configure:
-        count = configure_channels(sessions, base_url=url, actor=user)
+        count = configure_channels(sessions, base_url=url, actor=SYSTEM)
         console.print(f"{count} platforms' channels point at the simulator")
     console.print(f"platform SIMULATOR listening on {url} (not a real platform); Ctrl-C stops it")
     stopped = threading.Event()
@@ -287,5 +266,5 @@ def simulate_platforms(
         pass
     simulator.stop()
     if configure:
-        restore_channels(sessions, actor=user)
+        restore_channels(sessions, actor=SYSTEM)
         console.print("the platforms' channels are back as they were")

@@ -28,6 +28,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.rules import Action, Principal, require
+from shaheen.access.rules import system as system_actor
 from shaheen.agencies.models import Agency, User
 from shaheen.audit import service as audit
 from shaheen.errors import (
@@ -140,7 +142,7 @@ def send(
     sessions: sessionmaker[Session],
     *,
     referral_id: int,
-    username: str,
+    by: Principal,
     settings: ChannelSettings,
     signer: evidence.Signer | None = None,
     at: datetime | None = None,
@@ -149,12 +151,15 @@ def send(
     `at`, for a sending recorded after the fact; now by default)."""
     with audit.attempt(
         sessions,
-        actor=username,
+        actor=by.actor,
         action="referral.send",
         object_type="referral",
         object_id=referral_id,
+        user_id=by.user_id,
+        agency_id=by.agency_id,
     ) as session:
-        referral = service.get_referral(session=session, referral_id=referral_id)
+        require(by, Action.REFERRAL_WRITE)
+        referral = service.referral_for(session, by, referral_id, write=True)
         rules.check_transition(referral.status, ReferralStatus.SENT)
         platform = session.get(Platform, referral.platform_id)
         assert platform is not None
@@ -168,7 +173,8 @@ def send(
             referral,
             ReferralStatus.SENT,
             EventSource.SYSTEM,
-            actor=username,
+            actor=by.actor,
+            actor_id=by.user_id,
             platform_reference=delivery.platform_reference,
             note=f"{delivery.channel}: {delivery.detail}; package sha256 {package.sha256}",
             at=at,
@@ -496,7 +502,7 @@ class ImportResult:
     refused: list[str] = field(default_factory=list)
 
 
-def import_answers(sessions: sessionmaker[Session], *, path: Path, actor: str) -> ImportResult:
+def import_answers(sessions: sessionmaker[Session], *, path: Path, by: Principal) -> ImportResult:
     """Answers from a CSV (`referral_id,status[,platform_reference,at,note]`), each in its
     own transaction: a refused row is reported with its line and does not stop the rest."""
     result = ImportResult()
@@ -511,7 +517,7 @@ def import_answers(sessions: sessionmaker[Session], *, path: Path, actor: str) -
                 referral_id=int(row.get("referral_id") or 0),
                 status=ReferralStatus((row.get("status") or "").strip()),
                 source=EventSource.CSV_IMPORT,
-                actor=actor,
+                by=by,
                 platform_reference=(row.get("platform_reference") or "").strip() or None,
                 note=(row.get("note") or "").strip(),
                 at=datetime.fromisoformat(row["at"]) if row.get("at") else None,
@@ -572,7 +578,7 @@ def _advance(
         referral_id=referral_id,
         status=target,
         source=EventSource.WEBHOOK,
-        actor=actor,
+        by=system_actor(actor),
         at=now,
     )
     return 1
@@ -619,7 +625,7 @@ def recheck(
                     referral_id=referral_id,
                     status=target,
                     source=EventSource.RECHECK,
-                    actor=actor,
+                    by=system_actor(actor),
                     at=now,
                 )
                 changes += 1

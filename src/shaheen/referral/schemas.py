@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -16,3 +18,38 @@ class Board(BaseModel):
     @property
     def total(self) -> int:
         return sum(self.by_status.values())
+
+
+class ReferralItemView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    online: bool | None
+
+
+class ReferralEventView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    from_status: str | None
+    to_status: str
+    source: str
+    note: str
+
+
+class ReferralView(BaseModel):
+    """A referral, its items and every status change, oldest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    referral: int
+    platform: str
+    status: str
+    urgent: bool
+    legal_basis: str
+    platform_reference: str | None
+    sent_at: datetime | None
+    due_at: datetime | None
+    escalation_level: int
+    items: list[ReferralItemView]
+    events: list[ReferralEventView]

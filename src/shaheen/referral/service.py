@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.rules import Action, Principal, check_read, check_write, require
 from shaheen.audit import service as audit
 from shaheen.detect import service as detection
 from shaheen.errors import NotFound, SafeguardViolation
@@ -20,7 +21,7 @@ from shaheen.platforms.models import Platform
 from shaheen.referral import rules
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
-from shaheen.referral.schemas import Board
+from shaheen.referral.schemas import Board, ReferralEventView, ReferralItemView, ReferralView
 from shaheen.review import service as review
 from shaheen.review.enums import ReferReason
 from shaheen.store.base import utcnow
@@ -48,7 +49,7 @@ def create_from_case(
     sessions: sessionmaker[Session],
     *,
     case_id: int,
-    username: str,
+    by: Principal,
     signer: evidence.Signer | None = None,
 ) -> int:
     """A draft referral of the case's account and its flagged posts; returns its id.
@@ -57,13 +58,17 @@ def create_from_case(
     a second one): the decision gives the legal basis and the organisation.
     """
     with audit.attempt(
-        sessions, actor=username, action="referral.create", object_type="case", object_id=case_id
+        sessions,
+        actor=by.actor,
+        action="referral.create",
+        object_type="case",
+        object_id=case_id,
+        user_id=by.user_id,
+        agency_id=by.agency_id,
     ) as session:
-        user = review.get_user(session=session, username=username)
+        user = review.acting_user(session, by, Action.REFERRAL_WRITE)
+        case = review.case_for(session, by, case_id, write=True)
         decision = review.referral_decision(session=session, case_id=case_id)
-        case = review.get_case(session=session, case_id=case_id)
-        if user.agency_id != case.agency_id:
-            raise SafeguardViolation(f"case {case_id} belongs to another agency")
         if not decision.legal_basis or decision.organisation_id is None:
             raise SafeguardViolation("the referral decision lacks a legal basis or organisation")
         account = session.get(Account, case.account_id)
@@ -102,7 +107,7 @@ def create_from_case(
             )
         audit.record(
             session=session,
-            actor=username,
+            actor=by.actor,
             action="referral.create",
             object_type="referral",
             object_id=referral.id,
@@ -119,31 +124,49 @@ def record_status(
     referral_id: int,
     status: ReferralStatus,
     source: EventSource,
-    actor: str,
+    by: Principal,
     platform_reference: str | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> None:
-    """Move a referral to `status` if the rules allow it; refused moves are audited."""
+    """Move a referral to `status` if the rules allow it and `by` may (a liaison officer
+    of the referral's agency, or the server's own jobs); refused moves are audited."""
     with audit.attempt(
         sessions,
-        actor=actor,
+        actor=by.actor,
         action="referral.status",
         object_type="referral",
         object_id=referral_id,
         details={"to": status.value, "source": source.value},
+        user_id=by.user_id,
+        agency_id=by.agency_id,
     ) as session:
-        referral = get_referral(session=session, referral_id=referral_id)
+        require(by, Action.REFERRAL_WRITE)
+        referral = referral_for(session, by, referral_id, write=True)
         apply_status(
             session,
             referral,
             status,
             source,
-            actor=actor,
+            actor=by.actor,
             platform_reference=platform_reference,
             note=note,
             at=at,
+            actor_id=by.user_id,
         )
+
+
+def referral_for(
+    session: Session, by: Principal, referral_id: int, *, write: bool = False
+) -> Referral:
+    """The referral, if `by` may see it (and, for `write`, act on it); another agency's
+    referral is answered as not found."""
+    referral = get_referral(session=session, referral_id=referral_id)
+    if write:
+        check_write(by, f"referral {referral_id}", referral.agency_id)
+    else:
+        check_read(by, f"referral {referral_id}", referral.agency_id)
+    return referral
 
 
 def apply_status(
@@ -283,8 +306,14 @@ def supervisor_list(*, session: Session, agency_id: int | None = None) -> list[R
     return list(session.scalars(statement.order_by(Referral.escalated_at)))
 
 
-def board(*, session: Session, platform_code: str, agency_id: int | None = None) -> Board:
-    """A platform's referrals counted by status (the liaison officer's board)."""
+def board(
+    *, session: Session, by: Principal, platform_code: str, agency_id: int | None = None
+) -> Board:
+    """A platform's referrals counted by status (the liaison officer's board): the
+    caller's agency's; the operator's, any agency's or all."""
+    require(by, Action.REFERRAL_READ)
+    if not by.is_system:
+        agency_id = by.agency_id
     statement = (
         select(Referral.status, func.count())
         .join(Platform, Platform.id == Referral.platform_id)
@@ -295,3 +324,42 @@ def board(*, session: Session, platform_code: str, agency_id: int | None = None)
         statement = statement.where(Referral.agency_id == agency_id)
     counts = Counter({status.value: count for status, count in session.execute(statement)})
     return Board(platform=platform_code, by_status=dict(counts))
+
+
+def referral_view(*, session: Session, by: Principal, referral_id: int) -> ReferralView:
+    """A referral, its items and every status change, if `by` may read it."""
+    require(by, Action.REFERRAL_READ)
+    referral = referral_for(session, by, referral_id)
+    platform = session.get(Platform, referral.platform_id)
+    items = session.scalars(
+        select(ReferralItem)
+        .where(ReferralItem.referral_id == referral.id)
+        .order_by(ReferralItem.id)
+    )
+    events = session.scalars(
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral.id)
+        .order_by(ReferralEvent.occurred_at, ReferralEvent.id)
+    )
+    return ReferralView(
+        referral=referral.id,
+        platform=platform.code if platform else "",
+        status=referral.status.value,
+        urgent=referral.urgent,
+        legal_basis=referral.legal_basis,
+        platform_reference=referral.platform_reference,
+        sent_at=referral.sent_at,
+        due_at=referral.due_at,
+        escalation_level=referral.escalation_level,
+        items=[ReferralItemView(url=i.url, online=i.online) for i in items],
+        events=[
+            ReferralEventView(
+                at=e.occurred_at,
+                from_status=e.from_status.value if e.from_status else None,
+                to_status=e.to_status.value,
+                source=e.source.value,
+                note=e.note,
+            )
+            for e in events
+        ],
+    )

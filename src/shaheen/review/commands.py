@@ -11,12 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shaheen.access.current import current_principal
 from shaheen.agencies import service as agencies
 from shaheen.config import get_settings
 from shaheen.detect.enums import INDICATOR_KINDS
 from shaheen.detect.schemas import IndicatorSummary
 from shaheen.review.enums import CaseStatus, Verdict
-from shaheen.runtime import cli_actor, open_database
+from shaheen.runtime import open_database
 from shaheen.safe_output import csv_row, terminal
 from shaheen.store.engine import session_scope
 
@@ -38,7 +39,7 @@ INDICATOR_COLUMNS = (
 
 @app.command("queue")
 def queue_(
-    agency: str | None = typer.Option(None, help="agency code (default: SHAHEEN_DEFAULT_AGENCY)"),
+    agency: str | None = typer.Option(None, help="agency code (default: your own)"),
     platform: str | None = typer.Option(None),
     organisation: str | None = typer.Option(None, help="knowledge-base slug"),
     language: str | None = typer.Option(None),
@@ -49,11 +50,13 @@ def queue_(
     """Open cases, highest priority first (risk × reach), with filters."""
     from shaheen.review import service
 
-    code = agency or get_settings().default_agency
-    with session_scope(open_database().sessions) as session:
-        agency_id = agencies.require_by_code(session=session, code=code).id
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        agency_id = agencies.require_by_code(session=session, code=agency).id if agency else None
         page = service.queue(
             session=session,
+            by=by,
             agency_id=agency_id,
             where=service.QueueFilter(platform, organisation, language, status),
             limit=limit,
@@ -80,25 +83,24 @@ def queue_(
 
 
 @app.command()
-def claim(case: int, user: str = typer.Option(..., "--as", help="your username")) -> None:
-    """Take a case from the queue."""
+def claim(case: int) -> None:
+    """Take a case from the queue (as the signed-in reviewer)."""
     from shaheen.review import service
 
-    service.claim(open_database().sessions, case_id=case, username=user)
-    console.print(f"case {case} claimed by {user}")
+    database = open_database()
+    by = current_principal(database)
+    service.claim(database.sessions, case_id=case, by=by)
+    console.print(f"case {case} claimed by {by.username}", markup=False)
 
 
 @app.command()
-def assign(
-    case: int,
-    to: str = typer.Option(..., help="the reviewer"),
-    user: str = typer.Option(..., "--as", help="your username (a supervisor)"),
-) -> None:
+def assign(case: int, to: str = typer.Option(..., help="the reviewer")) -> None:
     """Give a case to a reviewer (supervisors)."""
     from shaheen.review import service
 
-    service.assign(open_database().sessions, case_id=case, username=user, to=to)
-    console.print(f"case {case} assigned to {to}")
+    database = open_database()
+    service.assign(database.sessions, case_id=case, by=current_principal(database), to=to)
+    console.print(f"case {case} assigned to {to}", markup=False)
 
 
 @app.command()
@@ -128,7 +130,6 @@ def decide(
     case: int,
     verdict: Verdict = typer.Argument(..., help="refer | dismiss | escalate | needs_translation"),
     reason: str = typer.Option(..., help="reason code (see README: Review)"),
-    user: str = typer.Option(..., "--as", help="your username"),
     organisation: str | None = typer.Option(None, help="required to refer"),
     legal_basis: str | None = typer.Option(None, help="required to refer"),
     note: str = typer.Option(""),
@@ -138,10 +139,11 @@ def decide(
     from shaheen.review import service
     from shaheen.review.rules import Proposed
 
+    database = open_database()
     outcome = service.decide(
-        open_database().sessions,
+        database.sessions,
         case_id=case,
-        username=user,
+        by=current_principal(database),
         proposed=Proposed(verdict, reason, organisation, legal_basis),
         note=note,
         policy=service.policy_in_force(),
@@ -160,8 +162,10 @@ def show(case: int) -> None:
     and the decisions taken (JSON)."""
     from shaheen.review import service
 
-    with session_scope(open_database().sessions) as session:
-        view = service.case_view(session=session, case_id=case)
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        view = service.case_view(session=session, by=by, case_id=case)
     typer.echo(json.dumps(view.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
@@ -178,28 +182,28 @@ def legal_bases_() -> None:
 def export(
     kind: str = typer.Option("phone", help=f"one of {', '.join(INDICATOR_KINDS)}"),
     min_score: float = typer.Option(0.5, help="only from posts this likely to be propaganda"),
-    agency: str | None = typer.Option(None, help="only from this agency's referred cases"),
     output: Path | None = typer.Option(None, help="CSV file (default: standard output)"),
 ) -> None:
-    """Indicators of the accounts reviewers referred, one row each, for partners to act on
-    (the regulator takes the phone numbers). Every export is in the audit log."""
+    """Indicators of the accounts your agency's reviewers referred, one row each, for
+    partners to act on (the regulator takes the phone numbers). Every export is in the
+    audit log with who asked."""
     from shaheen.audit import service as audit
     from shaheen.review import service
 
     if kind not in INDICATOR_KINDS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(INDICATOR_KINDS)}")
-    with session_scope(open_database().sessions) as session:
-        agency_id = agencies.require_by_code(session=session, code=agency).id if agency else None
-        found = service.referred_indicators(
-            session=session, kind=kind, min_score=min_score, agency_id=agency_id
-        )
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        found = service.referred_indicators(session=session, by=by, kind=kind, min_score=min_score)
         audit.record(
             session=session,
-            actor=cli_actor(),
+            actor=by.actor,
+            user_id=by.user_id,
             action="indicators.export",
             object_type="indicators",
             object_id=kind,
-            agency_id=agency_id,
+            agency_id=by.agency_id,
             details={
                 "kind": kind,
                 "min_score": min_score,
@@ -231,3 +235,26 @@ def _indicator_row(entry: IndicatorSummary) -> list[object]:
         entry.first_seen.isoformat() if entry.first_seen else "",
         entry.last_seen.isoformat() if entry.last_seen else "",
     ]
+
+
+def evidence_export(
+    case: int,
+    output: Path = typer.Option(None, help="the zip to write (default: case-N-evidence.zip)"),
+) -> None:
+    """Write a case's evidence bundle for a court or a mutual legal assistance request
+    (signed in: a supervisor or liaison officer of the case's agency; audited)."""
+    from shaheen.ingest.media import MediaStore
+    from shaheen.review import service
+
+    database = open_database()
+    by = current_principal(database)
+    target = output or Path(f"case-{case}-evidence.zip")
+    with session_scope(database.sessions) as session:
+        count = service.export_evidence(
+            session=session,
+            by=by,
+            case_id=case,
+            output=target,
+            media=MediaStore(get_settings().media_dir),
+        )
+    console.print(f"{count} evidence records of case {case} written to {terminal(target)}")

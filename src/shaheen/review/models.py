@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shaheen.knowledge.enums import TLP
 from shaheen.review.enums import CaseStatus, Verdict
 from shaheen.store.base import Base, BigId, StrEnumType, utcnow
 
@@ -33,6 +34,8 @@ class Case(Base):
     # the account's main language: queue filters.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     language: Mapped[str | None] = mapped_column(String(16))
+    # Who beyond the agency may read it: the fusion centre up to AMBER (access/rules.py).
+    tlp: Mapped[TLP] = mapped_column(StrEnumType(TLP), default=TLP.AMBER, server_default="amber")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]

@@ -5,6 +5,7 @@ Case statuses: the legal moves between them (`TRANSITIONS`, checked by
 case to:
 
     open ─► in_review ─► referred ─► closed
+      │         └─► closed (re-scored below the threshold, no decision taken)
       │         │     └─► awaiting_second_review ─► referred | dismissed
       │         ├─► dismissed
       │         ├─► escalated ─────────┐ (a supervisor decides, as from in_review)
@@ -46,10 +47,18 @@ TRANSITIONS: dict[C, frozenset[C]] = {
             C.DISMISSED,
             C.ESCALATED,
             C.NEEDS_TRANSLATION,
+            C.CLOSED,  # re-scored below the threshold before anyone decided
         }
     ),
     C.IN_REVIEW: frozenset(
-        {C.REFERRED, C.AWAITING_SECOND_REVIEW, C.DISMISSED, C.ESCALATED, C.NEEDS_TRANSLATION}
+        {
+            C.REFERRED,
+            C.AWAITING_SECOND_REVIEW,
+            C.DISMISSED,
+            C.ESCALATED,
+            C.NEEDS_TRANSLATION,
+            C.CLOSED,  # likewise: claimed, not yet decided
+        }
     ),
     C.ESCALATED: frozenset(
         {C.REFERRED, C.AWAITING_SECOND_REVIEW, C.DISMISSED, C.ESCALATED, C.NEEDS_TRANSLATION}
@@ -72,6 +81,9 @@ OPEN_STATUSES: tuple[C, ...] = (
     C.ESCALATED,
     C.NEEDS_TRANSLATION,
 )
+#: Statuses a re-score may close a case from, when no decision was taken on it: the
+#: case's only reason (the account's risk) has gone, and no person has weighed it yet.
+CLOSABLE_UNDECIDED: tuple[C, ...] = (C.OPEN, C.IN_REVIEW)
 #: Statuses in which a reviewer can decide the case.
 DECIDABLE = frozenset(status for status, moves in TRANSITIONS.items() if C.REFERRED in moves)
 

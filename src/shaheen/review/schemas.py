@@ -97,6 +97,7 @@ class CaseView(BaseModel):
     case: int
     agency: str
     status: str
+    tlp: str
     risk: float
     reach: int
     priority: float

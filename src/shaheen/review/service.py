@@ -31,6 +31,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.rules import (
+    Action,
+    Principal,
+    can_read,
+    check_read,
+    check_write,
+    require,
+)
 from shaheen.agencies.enums import Role
 from shaheen.agencies.models import Agency, User
 from shaheen.audit import service as audit
@@ -38,15 +46,26 @@ from shaheen.config import get_settings
 from shaheen.detect import service as detection
 from shaheen.detect.models import Signal
 from shaheen.detect.schemas import AccountAssessment, IndicatorSummary
-from shaheen.errors import IllegalTransition, NotFound, SafeguardViolation
+from shaheen.errors import (
+    BadInput,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    SafeguardViolation,
+    Unauthenticated,
+)
+from shaheen.evidence import service as evidence
 from shaheen.ingest import service as ingest
+from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
+from shaheen.knowledge.enums import TLP
 from shaheen.knowledge.models import Organisation
 from shaheen.platforms.models import Platform
 from shaheen.review.enums import ABOUT_NOT_FOR, CaseStatus, Verdict
 from shaheen.review.models import Case, Decision
 from shaheen.review.rules import (
+    CLOSABLE_UNDECIDED,
     DECIDABLE,
     OPEN_STATUSES,
     LegalBasis,
@@ -189,12 +208,19 @@ class QueueFilter:
 def queue(
     *,
     session: Session,
-    agency_id: int,
+    by: Principal,
+    agency_id: int | None = None,
     where: QueueFilter | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> QueuePage:
-    """One page of the agency's open cases, highest priority first."""
+    """One page of an agency's open cases (the caller's own by default), highest
+    priority first; of another agency's, only what the caller may read (the fusion
+    centre: up to AMBER)."""
+    require(by, Action.CASE_READ)
+    agency_id = agency_id if agency_id is not None else by.agency_id
+    if agency_id is None:
+        raise BadInput("which agency's queue? (`--agency CODE`)")
     where = where or QueueFilter()
     statement = (
         select(
@@ -221,6 +247,9 @@ def queue(
     )
     statuses = [where.status] if where.status else list(OPEN_STATUSES)
     statement = statement.where(Case.status.in_(statuses))
+    if not by.is_system and agency_id != by.agency_id:
+        readable = [tlp for tlp in TLP if can_read(by, agency_id, tlp)]
+        statement = statement.where(Case.tlp.in_(readable))
     if where.platform:
         statement = statement.where(Platform.code == where.platform)
     if where.organisation:
@@ -240,30 +269,54 @@ def get_case(*, session: Session, case_id: int) -> Case:
     return case
 
 
-def get_user(*, session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+def acting_user(session: Session, by: Principal, action: Action) -> User:
+    """The signed-in person behind `by`, if the policy lets them take `action`: decisions
+    and referrals are a named person's, never the operator's `system`."""
+    require(by, action)
+    if by.user_id is None:
+        raise Forbidden(f"{action.value} is a person's act: sign in as one (`shaheen login`)")
+    user = session.get(User, by.user_id)
     if user is None or not user.active:
-        raise NotFound(f"no active user {username!r}")
+        raise Unauthenticated(f"user {by.username!r} is disabled or no longer exists")
     return user
 
 
-def _check_reviewer(user: User, case: Case) -> None:
+def case_for(session: Session, by: Principal, case_id: int, *, write: bool = False) -> Case:
+    """The case, if `by` may see it (and, for `write`, act on it); another agency's case
+    is answered as not found."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    if write:
+        check_write(by, f"case {case_id}", case.agency_id)
+    else:
+        check_read(by, f"case {case_id}", case.agency_id, case.tlp)
+    return case
+
+
+def _check_decider(user: User, case: Case) -> None:
     if user.role not in DECIDERS:
-        raise SafeguardViolation(
+        raise Forbidden(
             f"{user.username} is a {user.role.value}; only reviewers and supervisors decide cases"
         )
     if user.agency_id != case.agency_id:
-        raise SafeguardViolation(f"case {case.id} belongs to another agency")
+        raise NotFound(f"no case {case.id}")
 
 
-def claim(sessions: sessionmaker[Session], *, case_id: int, username: str) -> None:
+def claim(sessions: sessionmaker[Session], *, case_id: int, by: Principal) -> None:
     """Assign an open case to a reviewer (who may take over an unclaimed or own case)."""
     with audit.attempt(
-        sessions, actor=username, action="case.claim", object_type="case", object_id=case_id
+        sessions,
+        actor=by.actor,
+        action="case.claim",
+        object_type="case",
+        object_id=case_id,
+        user_id=by.user_id,
+        agency_id=by.agency_id,
     ) as session:
-        user = get_user(session=session, username=username)
-        case = get_case(session=session, case_id=case_id)
-        _check_reviewer(user, case)
+        user = acting_user(session, by, Action.CASE_DECIDE)
+        case = case_for(session, by, case_id, write=True)
+        _check_decider(user, case)
         if case.status not in OPEN_STATUSES:
             raise IllegalTransition(f"case {case_id} is {case.status.value}, not open")
         if case.assignee_id not in (None, user.id) and user.role is not Role.SUPERVISOR:
@@ -273,7 +326,7 @@ def claim(sessions: sessionmaker[Session], *, case_id: int, username: str) -> No
             _move(case, CaseStatus.IN_REVIEW)
         audit.record(
             session=session,
-            actor=username,
+            actor=by.actor,
             action="case.claim",
             object_type="case",
             object_id=case_id,
@@ -282,28 +335,30 @@ def claim(sessions: sessionmaker[Session], *, case_id: int, username: str) -> No
         )
 
 
-def assign(sessions: sessionmaker[Session], *, case_id: int, username: str, to: str) -> None:
+def assign(sessions: sessionmaker[Session], *, case_id: int, by: Principal, to: str) -> None:
     """A supervisor gives an open case to a reviewer of the same agency."""
     with audit.attempt(
         sessions,
-        actor=username,
+        actor=by.actor,
         action="case.assign",
         object_type="case",
         object_id=case_id,
         details={"to": to},
+        user_id=by.user_id,
+        agency_id=by.agency_id,
     ) as session:
-        boss = get_user(session=session, username=username)
-        reviewer = get_user(session=session, username=to)
-        case = get_case(session=session, case_id=case_id)
-        if boss.role is not Role.SUPERVISOR or boss.agency_id != case.agency_id:
-            raise SafeguardViolation("only a supervisor of the case's agency assigns cases")
-        _check_reviewer(reviewer, case)
+        boss = acting_user(session, by, Action.CASE_ASSIGN)
+        case = case_for(session, by, case_id, write=True)
+        reviewer = session.scalar(select(User).where(User.username == to))
+        if reviewer is None or not reviewer.active or reviewer.agency_id != case.agency_id:
+            raise NotFound(f"no active user {to!r} in the case's agency")
+        _check_decider(reviewer, case)
         if case.status not in OPEN_STATUSES:
             raise IllegalTransition(f"case {case_id} is {case.status.value}, not open")
         case.assignee_id = reviewer.id
         audit.record(
             session=session,
-            actor=username,
+            actor=by.actor,
             action="case.assign",
             object_type="case",
             object_id=case_id,
@@ -324,7 +379,7 @@ def decide(
     sessions: sessionmaker[Session],
     *,
     case_id: int,
-    username: str,
+    by: Principal,
     proposed: Proposed,
     note: str = "",
     policy: ReviewPolicy | None = None,
@@ -339,15 +394,17 @@ def decide(
     }
     with audit.attempt(
         sessions,
-        actor=username,
+        actor=by.actor,
         action="case.decide",
         object_type="case",
         object_id=case_id,
         details=details,
+        user_id=by.user_id,
+        agency_id=by.agency_id,
     ) as session:
-        user = get_user(session=session, username=username)
-        case = get_case(session=session, case_id=case_id)
-        _check_reviewer(user, case)
+        user = acting_user(session, by, Action.CASE_DECIDE)
+        case = case_for(session, by, case_id, write=True)
+        _check_decider(user, case)
         if case.status not in DECIDABLE:
             raise IllegalTransition(f"case {case_id} is {case.status.value}: nothing to decide")
         organisations = set(session.scalars(select(Organisation.slug)))
@@ -382,7 +439,7 @@ def decide(
         session.flush()
         audit.record(
             session=session,
-            actor=username,
+            actor=by.actor,
             action="case.decide",
             object_type="case",
             object_id=case.id,
@@ -453,10 +510,20 @@ def figures(*, session: Session, agency_id: int | None = None) -> ReviewFigures:
 # -- the case view ----------------------------------------------------------------------
 
 
-def case_view(*, session: Session, case_id: int) -> CaseView:
+def case_view(*, session: Session, by: Principal, case_id: int) -> CaseView:
     """The account, its posts, the signals with their evidence, the risk explanation and
-    the decisions taken: what a reviewer reads before deciding."""
-    case = get_case(session=session, case_id=case_id)
+    the decisions taken: what a reviewer reads before deciding. Every view is audited."""
+    require(by, Action.CASE_READ)
+    case = case_for(session, by, case_id)
+    audit.record(
+        session=session,
+        actor=by.actor,
+        action="case.view",
+        object_type="case",
+        object_id=case.id,
+        user_id=by.user_id,
+        agency_id=by.agency_id,
+    )
     account = session.get(Account, case.account_id)
     assert account is not None  # a foreign key
     platform = session.get(Platform, account.platform_id)
@@ -470,6 +537,7 @@ def case_view(*, session: Session, case_id: int) -> CaseView:
         case=case.id,
         agency=agency.code if agency else "",
         status=case.status.value,
+        tlp=case.tlp.value,
         risk=case.risk_score,
         reach=case.reach,
         priority=case.priority,
@@ -549,17 +617,42 @@ REFERRED_STATUSES = (CaseStatus.REFERRED, CaseStatus.CLOSED)
 
 
 def referred_indicators(
-    *, session: Session, kind: str, min_score: float, agency_id: int | None = None
+    *,
+    session: Session,
+    by: Principal,
+    kind: str,
+    min_score: float,
+    agency_id: int | None = None,
 ) -> list[IndicatorSummary]:
     """Indicators (phone numbers for the regulator, links, wallets, …) of the accounts a
     reviewer referred, never of one a reviewer dismissed or has not decided yet: an
-    indicator goes out only with a human decision behind it."""
+    indicator goes out only with a human decision behind it. A person exports their own
+    agency's; the operator any agency's (all, without `agency_id`)."""
+    require(by, Action.INDICATOR_EXPORT)
+    if not by.is_system:
+        agency_id = by.agency_id
     statement = select(Case.account_id).where(Case.status.in_(REFERRED_STATUSES))
     if agency_id is not None:
         statement = statement.where(Case.agency_id == agency_id)
     accounts = sorted(set(session.scalars(statement)))
     return detection.indicators(
         session=session, kind=kind, min_score=min_score, account_ids=accounts
+    )
+
+
+# -- evidence for courts ----------------------------------------------------------------
+
+
+def export_evidence(
+    *, session: Session, by: Principal, case_id: int, output: Path, media: MediaStore
+) -> int:
+    """Write the case's signed evidence bundle for a court or a mutual legal assistance
+    request, if `by` may export evidence of that case (their own agency's); the export
+    is in the audit log with who asked. Returns the records written."""
+    require(by, Action.EVIDENCE_EXPORT)
+    case_for(session, by, case_id, write=True)  # another agency's case: not found
+    return evidence.export_case(
+        session=session, case_id=case_id, output=output, media=media, actor=by.actor
     )
 
 
@@ -611,3 +704,52 @@ def policy_in_force() -> ReviewPolicy:
     """The safeguards as the unit configured them (see `Settings`)."""
     settings = get_settings()
     return policy_from(settings.reach_threshold, settings.protected_list, settings.legal_bases)
+
+
+# -- re-scoring ---------------------------------------------------------------------------
+
+
+def close_unsupported(
+    *,
+    session: Session,
+    agency_id: int,
+    account_ids: Iterable[int],
+    threshold: float,
+    actor: str,
+    reason: str,
+) -> list[int]:
+    """Close the agency's cases of these accounts whose only reason has gone: re-scored
+    (intake refreshed their risk) below `threshold`, still open or in review, and with
+    no decision of any kind. A case a person has decided is never touched: the decision
+    stands and is the record. Each closing is audited as `case.close` with `reason`;
+    returns the ids of the cases closed."""
+    closed: list[int] = []
+    accounts = sorted(set(account_ids))
+    decided = select(Decision.id).where(Decision.case_id == Case.id).exists()
+    for start in range(0, len(accounts), 1000):
+        cases = session.scalars(
+            select(Case)
+            .where(
+                Case.agency_id == agency_id,
+                Case.account_id.in_(accounts[start : start + 1000]),
+                Case.status.in_(CLOSABLE_UNDECIDED),
+                Case.risk_score < threshold,
+                ~decided,
+            )
+            .order_by(Case.id)
+        )
+        for case in cases:
+            _move(case, CaseStatus.CLOSED)
+            case.closed_at = utcnow()
+            audit.record(
+                session=session,
+                actor=actor,
+                action="case.close",
+                object_type="case",
+                object_id=case.id,
+                agency_id=agency_id,
+                details={"reason": reason, "risk": case.risk_score, "threshold": threshold},
+            )
+            closed.append(case.id)
+    session.flush()
+    return closed
