@@ -99,7 +99,8 @@ def test_export_is_audited_with_its_marking(session: Session, tmp_path: Path) ->
         action="bank.add",
     )
     path = tmp_path / "posters.json"
-    assert banks.export_bank(session=session, bank=bank, path=path, fmt=None, actor="liaison") == 1
+    done = banks.export_bank(session=session, bank=bank, path=path, fmt=None, actor="liaison")
+    assert (done.count, done.tlp, done.downgraded) == (1, TLP.RED, False)
     assert json.loads(path.read_text())["type"] == "bundle"
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "bank.export")).one()
     assert event.actor == "liaison"
@@ -183,4 +184,4 @@ def test_a_negative_entry_keeps_its_category_through_export_and_import(
         )
         assert banks.records_in(session=session, bank=copy) == stored
     txt = tmp_path / "collab.txt"
-    assert banks.export_bank(session=session, bank=bank, path=txt, fmt=None, actor="t") == 2
+    assert banks.export_bank(session=session, bank=bank, path=txt, fmt=None, actor="t").count == 2

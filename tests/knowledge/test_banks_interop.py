@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from shaheen.knowledge.banks_interop import BankFileError, BankRecord, file_hashes, read, write
+from shaheen.knowledge.banks_interop import (
+    TLP_ORDER,
+    BankFileError,
+    BankRecord,
+    file_hashes,
+    is_looser,
+    read,
+    strictest,
+    tlp_named,
+    write,
+)
 from shaheen.knowledge.enums import TLP, EntryCategory, SignalType
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "banks"
@@ -29,13 +40,13 @@ RECORDS = [
 def test_stix_round_trip_keeps_everything(tmp_path: Path) -> None:
     path = tmp_path / "bank.json"
     assert write(path, RECORDS, bank_name="b", source="CTD", tlp=TLP.GREEN) == 4
-    assert read(path).records == RECORDS
+    assert read(path).records == [replace(r, tlp=TLP.GREEN, source="CTD") for r in RECORDS]
     bundle = json.loads(path.read_text())
     indicator = next(o for o in bundle["objects"] if o["type"] == "indicator")
     assert indicator["spec_version"] == "2.1"
     assert indicator["pattern"] == f"[file:hashes.'PDQ' = '{PDQ}']"
     assert indicator["object_marking_refs"] == [
-        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"  # TLP:GREEN
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"  # TLP 2.0 GREEN
     ]
 
 
@@ -226,6 +237,7 @@ def test_categories_travel_in_csv_and_stix_and_txt_holds_positives_only(tmp_path
     txt = tmp_path / "bank.txt"
     assert write(txt, records) == 1
     assert txt.read_text().splitlines() == [
+        "# TLP:AMBER",  # records without a marking are a new bank's: AMBER
         "# 2 entries that are not positives left out (TXT has no category; "
         "export CSV or STIX for them)",
         f"pdq {PDQ}",
@@ -239,3 +251,147 @@ def test_not_utf8_and_unknown_format(tmp_path: Path) -> None:
         read(path)
     with pytest.raises(BankFileError, match="say --format"):
         read(tmp_path / "bank.xml")
+
+
+# -- sharing markings ---------------------------------------------------------------------
+
+AMBER_V1 = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"  # as `stix2` ships it
+RED_V2 = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+
+
+def test_tlp_levels_are_ordered_from_clear_to_red() -> None:
+    assert TLP_ORDER == (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
+    assert strictest([TLP.GREEN, TLP.AMBER_STRICT, TLP.AMBER], default=TLP.CLEAR) is (
+        TLP.AMBER_STRICT
+    )
+    assert strictest([], default=TLP.AMBER) is TLP.AMBER
+    assert is_looser(TLP.AMBER, TLP.AMBER_STRICT) and not is_looser(TLP.RED, TLP.AMBER)
+    assert not is_looser(TLP.GREEN, TLP.GREEN)
+    assert [tlp_named(n) for n in ("TLP:WHITE", " tlp:amber+strict", "Red")] == [
+        TLP.CLEAR,
+        TLP.AMBER_STRICT,
+        TLP.RED,
+    ]
+
+
+def test_a_txt_list_is_marked_by_its_header_comment(tmp_path: Path) -> None:
+    records = read(DATA / "marked.txt").records
+    assert [r.tlp for r in records] == [TLP.AMBER_STRICT, TLP.AMBER_STRICT]
+    plain = tmp_path / "plain.txt"
+    plain.write_text(f"# from a partner\npdq {PDQ}\n")
+    assert [r.tlp for r in read(plain).records] == [None]  # the bank's will apply
+    odd = tmp_path / "odd.txt"
+    odd.write_text(f"pdq {PDQ}\n# TLP:ORANGE, ask first\n")
+    with pytest.raises(BankFileError, match=r"odd.txt: line 2: unknown TLP marking 'ORANGE'"):
+        read(odd)
+
+
+def test_written_files_carry_the_strictest_marking_of_their_records(tmp_path: Path) -> None:
+    records = [
+        BankRecord(SignalType.PDQ, PDQ, tlp=TLP.GREEN, source="A"),
+        BankRecord(SignalType.MD5, MD5, tlp=TLP.AMBER_STRICT),
+        BankRecord(SignalType.PDQ, PDQ[::-1]),  # no marking: counted as a new bank's AMBER
+    ]
+    bundle_path = tmp_path / "out.json"
+    write(bundle_path, records, source="B")
+    objects = json.loads(bundle_path.read_text())["objects"]
+    [definition] = [o for o in objects if o["type"] == "marking-definition"]
+    assert definition["id"] == "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+    assert definition["name"] == "TLP:AMBER+STRICT"
+    assert definition["extensions"][
+        "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+    ] == {"extension_type": "property-extension", "tlp_2_0": "amber+strict"}
+    indicators = [o for o in objects if o["type"] == "indicator"]
+    assert {tuple(i["object_marking_refs"]) for i in indicators} == {(definition["id"],)}
+    names = {o["id"]: o["name"] for o in objects if o["type"] == "identity"}
+    assert [names[i["created_by_ref"]] for i in indicators] == ["A", "B", "B"]
+    back = read(bundle_path).records
+    assert [(r.tlp, r.source) for r in back] == [
+        (TLP.AMBER_STRICT, "A"),
+        (TLP.AMBER_STRICT, "B"),
+        (TLP.AMBER_STRICT, "B"),
+    ]
+    only_clear = tmp_path / "clear.csv"
+    write(only_clear, [BankRecord(SignalType.PDQ, PDQ, tlp=TLP.CLEAR)])
+    assert "TLP:CLEAR" in only_clear.read_text().splitlines()[1]
+
+
+def test_stix_markings_are_read_from_refs_definitions_and_ids(tmp_path: Path) -> None:
+    found = read(DATA / "marked_bundle.json")
+    assert [(r.value[:8], r.tlp, r.source) for r in found.records] == [
+        ("5c3f8e1a", TLP.AMBER_STRICT, "Gulf Media Monitoring Cell"),
+        ("0cc175b9", TLP.RED, "Gulf Media Monitoring Cell"),
+        ("a0b1c2d3", TLP.GREEN, "Gulf Media Monitoring Cell"),
+        ("92eb5ffe", None, None),
+    ]
+    [rejected] = found.rejected
+    assert "object 8 (" in rejected and rejected.endswith(
+        "marking 'marking-definition--0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b' is neither a TLP "
+        "marking nor defined in the bundle"
+    )
+
+
+def _bundle(path: Path, *objects: dict[str, object]) -> Path:
+    path.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": list(objects)}))
+    return path
+
+
+def _indicator(**extra: object) -> dict[str, object]:
+    return {
+        "type": "indicator",
+        "id": "indicator--00000000-0000-4000-8000-000000000001",
+        "pattern": f"[file:hashes.MD5 = '{MD5}']",
+        "pattern_type": "stix",
+        **extra,
+    }
+
+
+def test_a_marking_is_never_read_looser_than_its_file_meant(tmp_path: Path) -> None:
+    # Shaheen once wrote AMBER+STRICT as TLP 1.0 AMBER, saying the rest in x_shaheen_tlp
+    old = _bundle(
+        tmp_path / "old.json",
+        _indicator(object_marking_refs=[AMBER_V1], x_shaheen_tlp="amber+strict"),
+    )
+    assert [r.tlp for r in read(old).records] == [TLP.AMBER_STRICT]
+    # a bundle cannot redefine a published TLP id as something looser
+    forged = _bundle(
+        tmp_path / "forged.json",
+        {
+            "type": "marking-definition",
+            "id": RED_V2,
+            "definition_type": "tlp",
+            "definition": {"tlp": "clear"},
+        },
+        _indicator(object_marking_refs=[RED_V2]),
+    )
+    assert [r.tlp for r in read(forged).records] == [TLP.RED]
+    # a TLP marking of a level nobody knows, or refs that are not a list: refused
+    purple = _bundle(
+        tmp_path / "purple.json",
+        {
+            "type": "marking-definition",
+            "id": "marking-definition--9",
+            "definition_type": "tlp",
+            "definition": {"tlp": "purple"},
+        },
+        _indicator(object_marking_refs=["marking-definition--9"]),
+        _indicator(object_marking_refs=RED_V2),
+    )
+    found = read(purple)
+    assert found.records == []
+    assert [line.split("): ")[-1] for line in found.rejected] == [
+        "marking marking-definition--9: unknown TLP marking 'purple' (known: TLP:CLEAR, "
+        "TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED)",
+        "object_marking_refs is not a list",
+    ]
+
+
+def test_a_csv_reads_its_tlp_or_marking_column(tmp_path: Path) -> None:
+    path = tmp_path / "marked.csv"
+    path.write_text(
+        f"signal_type,signal_str,marking,source\npdq,{PDQ},TLP:WHITE,\nmd5,{MD5},RED,CTD\n"
+    )
+    assert [(r.tlp, r.source) for r in read(path).records] == [
+        (TLP.CLEAR, None),
+        (TLP.RED, "CTD"),
+    ]

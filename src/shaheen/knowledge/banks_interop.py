@@ -4,11 +4,14 @@
   line (`pdq 3a5b…`, `video_md5 9e10…`, `vpdq ["…,100,0.0", …]`); blank lines and lines
   starting with `#` are skipped. A list of bare hashes, one a line with no type, reads
   when the type is given (`--signal-type pdq`); lines that do carry a type keep it.
+  TXT has no field for a marking: a comment `# TLP:AMBER` marks the whole file.
 * CSV, as `threatexchange dataset --csv` writes it: a header with `signal_type` and
   `signal_str` (also read as `signal` or `hash`; `signal_type` may be left out when the
   type is given), optionally `collab`, `category` and `tags` (separated by spaces). The
   `category` (POSITIVE_CLASS, NEGATIVE_CLASS, INVESTIGATION_SEED) is kept on the entry:
   a NEGATIVE_CLASS entry is a partner's known false positive and is never matched.
+  Shaheen adds `tlp` (also read as `marking`: `TLP:AMBER`, `amber`) and `source`, the
+  organisation that shared the row.
 * STIX 2.1: a bundle whose `indicator` objects compare file hashes
   (`[file:hashes.MD5 = '…']`, `[file:hashes.'PDQ' = '…']`, `[file:hashes.'vPDQ' = '…']`,
   several joined by OR or AND), TLP-marked, with tags, quality, organisation and category
@@ -17,7 +20,17 @@
   case-insensitively, as OASIS writes them (`file:hashes.md5`, `file:hashes.'SHA-256'`).
   A partner's bundle usually carries other indicators too: IP addresses, domains, URLs,
   SHA-256 file hashes (until banks hold SHA-256), YARA rules. Those are skipped, each
-  named with what it is; objects other than indicators are ignored.
+  named with what it is; objects other than indicators are ignored. An indicator's TLP
+  is read from its `object_marking_refs` (the TLP 2.0 and the older TLP 1.0
+  marking-definitions, known by id or defined in the bundle), the organisation that
+  shared it from its `created_by_ref` identity.
+
+Markings: a record keeps the TLP its file gave it, or none (`tlp=None`) when the file
+said nothing, and the bank it goes into then gives its own. A file is written at one
+marking, by default the strictest of its records' (CLEAR < GREEN < AMBER < AMBER+STRICT
+< RED), said on every STIX indicator, every CSV row, and in a TXT header comment; a
+marking that cannot be understood is never guessed looser: the record (or, for TXT, the
+file) is refused.
 
 Reading keeps every good record. A record that cannot be read (a hash of the wrong
 length, an unknown type or category, a row with extra fields) is rejected with one line
@@ -66,6 +79,54 @@ _STIX_CATEGORY = {
 _NAMESPACE = uuid.UUID("5a1f6c2e-3b1d-4e8a-9c51-5ba4e1e0d7a3")  # Shaheen's STIX ids
 
 
+#: TLP 2.0 levels from the least to the most restricted
+TLP_ORDER: tuple[TLP, ...] = (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
+_TLP_NAMES = {t.value: t for t in TLP} | {"white": TLP.CLEAR}  # TLP 1.0 WHITE is CLEAR
+# The marking-definitions STIX files name by id, often without including them: TLP 2.0's,
+# as OASIS publishes them (cti-stix-common-objects), and the TLP 1.0 ones the `stix2`
+# library ships (which have no AMBER+STRICT; WHITE is CLEAR).
+_TLP2_IDS = {
+    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+_TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+_KNOWN_MARKINGS = {marking_id: tlp for tlp, marking_id in _TLP2_IDS.items()} | {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TLP.CLEAR,
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLP.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLP.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLP.RED,
+}
+_TXT_MARKING = re.compile(r"#\s*TLP\s*:\s*([a-z+]+)", re.IGNORECASE)  # `# TLP:AMBER`
+
+
+def tlp_named(name: str) -> TLP:
+    """The TLP a label names (`TLP:AMBER+STRICT`, `amber`, `TLP:WHITE`), or ValueError."""
+    key = name.strip().lower().removeprefix("tlp:").strip()
+    try:
+        return _TLP_NAMES[key]
+    except KeyError:
+        known = ", ".join(f"TLP:{t.value.upper()}" for t in TLP_ORDER)
+        raise ValueError(f"unknown TLP marking {name.strip()[:40]!r} (known: {known})") from None
+
+
+def strictest(markings: Iterable[TLP], default: TLP) -> TLP:
+    """The most restricted of `markings`, or `default` if there are none."""
+    return max(markings, key=TLP_ORDER.index, default=default)
+
+
+def is_looser(marking: TLP, than: TLP) -> bool:
+    """Whether `marking` lets information go further than `than` does."""
+    return TLP_ORDER.index(marking) < TLP_ORDER.index(than)
+
+
+def label(marking: TLP) -> str:
+    """How TLP 2.0 writes a marking: `TLP:AMBER+STRICT`."""
+    return f"TLP:{marking.value.upper()}"
+
+
 class BankFileError(BadInput):
     """A bank file that cannot be read at all; nothing of it was imported."""
 
@@ -90,6 +151,8 @@ class BankRecord:
     organisation: str | None = None  # a knowledge-base slug
     added_at: datetime | None = field(default=None, compare=False)
     category: EntryCategory = EntryCategory.POSITIVE_CLASS
+    tlp: TLP | None = None  # None: the file gave none, the bank's applies
+    source: str | None = None  # the organisation that shared it; None: the bank's source
 
 
 @dataclass
@@ -215,21 +278,37 @@ def _category(value: str | None) -> EntryCategory:
 
 
 def _read_txt(text: str, source: str, signal_type: SignalType | None) -> Iterator[_Item]:
+    marking = _txt_marking(text, source)
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        yield f"{source}: line {number}", _txt_line(line, signal_type)
+        yield f"{source}: line {number}", _txt_line(line, signal_type, marking)
 
 
-def _txt_line(line: str, signal_type: SignalType | None) -> _Produce:
+def _txt_marking(text: str, source: str) -> TLP | None:
+    """The marking of a TXT list: its `# TLP:…` comments (the strictest, if several)."""
+    found: list[TLP] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _TXT_MARKING.match(line.strip())
+        if match is None:
+            continue
+        try:
+            found.append(tlp_named(match.group(1)))
+        except ValueError as exc:
+            # the whole list is marked by this line: none of it can be imported unmarked
+            raise BankFileError(f"{source}: line {number}: {exc}") from None
+    return strictest(found, default=TLP.CLEAR) if found else None
+
+
+def _txt_line(line: str, signal_type: SignalType | None, marking: TLP | None) -> _Produce:
     def produce() -> list[BankRecord]:
         parts = line.split(None, 1)
         prefixed = parts[0].lower() in _TX_NAMES_READ
         if prefixed and len(parts) == 2:
-            return [_record(parts[0], parts[1])]
+            return [_record(parts[0], parts[1], tlp=marking)]
         if signal_type is not None:  # a bare hash of the type given
-            return [_record(signal_type.value, line)]
+            return [_record(signal_type.value, line, tlp=marking)]
         if len(parts) == 2:
             return [_record(parts[0], parts[1])]  # names its unknown type
         raise _Rejected("expected 'signal_type hash' (a list of bare hashes needs --signal-type)")
@@ -298,7 +377,23 @@ def _csv_row(
             type_name = signal_type.value
         tags = tuple((row.get(columns.get("tags", "tags")) or "").split())
         category = _category(row.get(columns.get("category", "category")))
-        return [_record(type_name, row.get(value_column) or "", tags=tags, category=category)]
+        marking_column = columns.get("tlp", columns.get("marking", "tlp"))
+        marking_name = (row.get(marking_column) or "").strip()
+        try:
+            marking = tlp_named(marking_name) if marking_name else None
+        except ValueError as exc:
+            raise _Rejected(str(exc)) from None
+        shared_by = (row.get(columns.get("source", "source")) or "").strip()[:200] or None
+        return [
+            _record(
+                type_name,
+                row.get(value_column) or "",
+                tags=tags,
+                category=category,
+                tlp=marking,
+                source=shared_by,
+            )
+        ]
 
     return produce
 
@@ -313,6 +408,7 @@ def _read_stix(text: str, source: str) -> Iterator[_Item]:
     objects = document.get("objects") or []
     if not isinstance(objects, list):
         raise BankFileError(f"{source}: the bundle's objects are not a list")
+    context = _StixContext.of(objects)
     for number, obj in enumerate(objects, start=1):
         if not isinstance(obj, dict):
             yield f"{source}: object {number}", _raise(_Rejected("not a STIX object"))
@@ -320,10 +416,94 @@ def _read_stix(text: str, source: str) -> Iterator[_Item]:
             name = obj.get("name")
             named = f", {str(name)[:60]!r}" if name else ""
             where = f"{source}: object {number} ({str(obj.get('id', 'no id'))[:80]}{named})"
-            yield where, _stix_indicator(obj)
+            yield where, _stix_indicator(obj, context)
 
 
-def _stix_indicator(obj: dict[str, Any]) -> _Produce:
+@dataclass(frozen=True)
+class _StixContext:
+    """What a bundle's indicators refer to: its identities' names, and which of its
+    marking-definitions are TLP markings (None for others, e.g. a copyright statement;
+    `unreadable` for those that claim to be TLP but name no level we know)."""
+
+    identities: dict[str, str]
+    markings: dict[str, TLP | None]
+    unreadable: dict[str, str]
+
+    @classmethod
+    def of(cls, objects: list[Any]) -> _StixContext:
+        identities: dict[str, str] = {}
+        markings: dict[str, TLP | None] = {}
+        unreadable: dict[str, str] = {}
+        for obj in objects:
+            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+                continue
+            if obj.get("type") == "identity" and isinstance(obj.get("name"), str):
+                identities[obj["id"]] = obj["name"].strip()[:200]
+            elif obj.get("type") == "marking-definition":
+                try:
+                    markings[obj["id"]] = _defined_tlp(obj)
+                except ValueError as exc:
+                    unreadable[obj["id"]] = str(exc)
+        # the published TLP ids mean what they were published as, whatever a bundle says
+        markings.update(_KNOWN_MARKINGS)
+        for known in _KNOWN_MARKINGS:
+            unreadable.pop(known, None)
+        return cls(identities, markings, unreadable)
+
+
+def _defined_tlp(obj: dict[str, Any]) -> TLP | None:
+    """The TLP a marking-definition object defines (TLP 1.0 `definition`, the TLP 2.0
+    extension, or a `TLP:…` name), None if it defines another kind of marking, or
+    ValueError if it is a TLP marking of no level we know."""
+    candidates: list[object] = []
+    definition = obj.get("definition")
+    if obj.get("definition_type") == "tlp" and isinstance(definition, dict):
+        candidates.append(definition.get("tlp"))
+    extensions = obj.get("extensions")
+    if isinstance(extensions, dict) and isinstance(extensions.get(_TLP2_EXTENSION), dict):
+        candidates.append(extensions[_TLP2_EXTENSION].get("tlp_2_0"))
+    name = obj.get("name")
+    if isinstance(name, str) and name.strip().upper().startswith("TLP:"):
+        candidates.append(name)
+    found = []
+    for candidate in candidates:
+        try:
+            found.append(tlp_named(str(candidate)))
+        except ValueError:
+            continue
+    if candidates and not found:
+        return tlp_named(str(candidates[0]))  # raises, naming what it says
+    return strictest(found, default=TLP.CLEAR) if found else None
+
+
+def _stix_marking(obj: dict[str, Any], context: _StixContext) -> TLP | None:
+    """An indicator's TLP: the strictest its marking refs (and `x_shaheen_tlp`) name."""
+    refs = obj.get("object_marking_refs") or []
+    if not isinstance(refs, list):
+        raise _Rejected("object_marking_refs is not a list")
+    found: list[TLP] = []
+    for ref in refs:
+        if isinstance(ref, str) and ref in context.unreadable:
+            raise _Rejected(f"marking {ref[:80]}: {context.unreadable[ref]}")
+        if not isinstance(ref, str) or ref not in context.markings:
+            # it may restrict sharing further than anything we could guess: never import
+            # such a hash under a looser marking than its partner meant
+            raise _Rejected(
+                f"marking {str(ref)[:80]!r} is neither a TLP marking nor defined in the bundle"
+            )
+        marking = context.markings[ref]
+        if marking is not None:
+            found.append(marking)
+    own = obj.get("x_shaheen_tlp")
+    if own is not None:
+        try:
+            found.append(tlp_named(str(own)))
+        except ValueError as exc:
+            raise _Rejected(f"x_shaheen_tlp: {exc}") from None
+    return strictest(found, default=TLP.CLEAR) if found else None
+
+
+def _stix_indicator(obj: dict[str, Any], context: _StixContext) -> _Produce:
     def produce() -> list[BankRecord]:
         if obj.get("revoked") is True:
             raise _Skipped("revoked")
@@ -335,6 +515,9 @@ def _stix_indicator(obj: dict[str, Any]) -> _Produce:
             raise _Rejected("no pattern")
         hashes = file_hashes(pattern)
         extra = _stix_extra(obj)
+        extra["tlp"] = _stix_marking(obj, context)
+        creator = obj.get("created_by_ref")
+        extra["source"] = context.identities.get(creator) if isinstance(creator, str) else None
         return [_record(type_name, value, **extra) for type_name, value in hashes]
 
     return produce
@@ -462,6 +645,21 @@ def _tokens(pattern: str) -> list[tuple[str, str]]:
 # -- writing ----------------------------------------------------------------------------
 
 
+def written(records: Iterable[BankRecord], chosen_format: str) -> list[BankRecord]:
+    """The records a file of this format (`format_of`) holds: TXT has no category, and
+    whoever reads a TXT list takes every line for a positive, so it holds positives only."""
+    rows = list(records)
+    if chosen_format == "txt":
+        return [r for r in rows if r.category is EntryCategory.POSITIVE_CLASS]
+    return rows
+
+
+def marking_of(records: Iterable[BankRecord], default: TLP = TLP.AMBER) -> TLP:
+    """The marking a file of these records carries unless told otherwise: the strictest
+    of theirs (a record without one counts as `default`, a new bank's marking)."""
+    return strictest((r.tlp or default for r in records), default=default)
+
+
 def write(
     path: Path,
     records: Iterable[BankRecord],
@@ -469,18 +667,23 @@ def write(
     *,
     bank_name: str = "",
     source: str = "",
-    tlp: TLP = TLP.AMBER,
+    tlp: TLP | None = None,
 ) -> int:
-    """Write `records` to `path`; return how many were written.
+    """Write `records` to `path` at the marking `tlp` (by default the strictest of the
+    records'); return how many were written.
 
-    TXT has no category, and whoever reads a TXT list takes every line for a positive:
-    entries that are not positives are left out of it, and a comment at the top says how
-    many (CSV and STIX carry every entry with its category).
+    The file says its marking once per record where the format has room (every STIX
+    indicator's `object_marking_refs`, every CSV row's `tlp`) and in a header comment in
+    TXT. Whether a marking looser than the records' may be given is the caller's rule
+    (`knowledge.banks.export_bank`: only as an audited downgrade). `source` names the
+    sharer of records that do not say theirs. TXT leaves out the entries that are not
+    positives (see `written`), and a comment at the top says how many.
     """
     chosen = format_of(path, explicit_format)
     rows = list(records)
+    marking = tlp or marking_of(rows)
     if chosen == "txt":
-        positives = [r for r in rows if r.category is EntryCategory.POSITIVE_CLASS]
+        positives = written(rows, chosen)
         left_out = len(rows) - len(positives)
         note = (
             f"# {left_out} entries that are not positives left out (TXT has no category; "
@@ -488,12 +691,16 @@ def write(
             if left_out
             else ""
         )
-        body = note + "".join(f"{_tx_name(r)} {r.value}\n" for r in positives)
+        body = (
+            f"# {label(marking)}\n"
+            + note
+            + "".join(f"{_tx_name(r)} {r.value}\n" for r in positives)
+        )
         rows = positives
     elif chosen == "csv":
-        body = _csv_text(rows, bank_name)
+        body = _csv_text(rows, bank_name, source, marking)
     else:
-        body = _stix_text(rows, bank_name, source, tlp)
+        body = _stix_text(rows, bank_name, source, marking)
     path.write_text(body, encoding="utf-8")
     return len(rows)
 
@@ -504,10 +711,12 @@ def _tx_name(record: BankRecord) -> str:
     return record.signal_type.value
 
 
-def _csv_text(rows: list[BankRecord], collab: str) -> str:
+def _csv_text(rows: list[BankRecord], collab: str, source: str, marking: TLP) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(
-        out, ["signal_type", "signal_str", "collab", "category", "tags"], lineterminator="\n"
+        out,
+        ["signal_type", "signal_str", "collab", "category", "tags", "tlp", "source"],
+        lineterminator="\n",
     )
     writer.writeheader()
     for r in rows:
@@ -518,36 +727,52 @@ def _csv_text(rows: list[BankRecord], collab: str) -> str:
                 "collab": collab,
                 "category": r.category.value.upper(),
                 "tags": " ".join(r.tags),
+                "tlp": label(marking),
+                "source": r.source or source,
             }
         )
     return out.getvalue()
 
 
+def _tlp2_marking(marking: TLP) -> dict[str, Any]:
+    """TLP 2.0's marking-definition object, as OASIS publishes it (the `stix2` library
+    ships only TLP 1.0's, which has neither CLEAR nor AMBER+STRICT)."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": _TLP2_IDS[marking],
+        "created": "2022-10-01T00:00:00.000Z",
+        "name": label(marking),
+        "extensions": {
+            _TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": marking.value}
+        },
+    }
+
+
 def _stix_text(rows: list[BankRecord], bank_name: str, source: str, tlp: TLP) -> str:
     import stix2
 
-    marking = {
-        TLP.CLEAR: stix2.TLP_WHITE,
-        TLP.GREEN: stix2.TLP_GREEN,
-        TLP.AMBER: stix2.TLP_AMBER,
-        TLP.AMBER_STRICT: stix2.TLP_AMBER,  # STIX's TLP markings predate TLP 2.0
-        TLP.RED: stix2.TLP_RED,
-    }[tlp]
-    identity = stix2.Identity(
-        id=f"identity--{uuid.uuid5(_NAMESPACE, source or 'shaheen')}",
-        name=source or "Shaheen",
-        identity_class="organization",
-        created="2026-01-01T00:00:00Z",
-        modified="2026-01-01T00:00:00Z",
-    )
-    objects: list[Any] = [identity]
+    identities: dict[str, Any] = {}
+
+    def identity_of(name: str) -> Any:
+        if name not in identities:
+            identities[name] = stix2.Identity(
+                id=f"identity--{uuid.uuid5(_NAMESPACE, name)}",
+                name=name,
+                identity_class="organization",
+                created="2026-01-01T00:00:00Z",
+                modified="2026-01-01T00:00:00Z",
+            )
+        return identities[name]
+
+    indicators: list[Any] = []
     for r in rows:
         escaped = r.value.replace("\\", "\\\\").replace("'", "\\'")
         when = (r.added_at or datetime(2026, 1, 1, tzinfo=UTC)).astimezone(UTC)
         custom: dict[str, Any] = {
             "x_shaheen_tags": list(r.tags),
             "x_shaheen_bank": bank_name,
-            "x_shaheen_tlp": tlp.value,
+            "x_shaheen_tlp": tlp.value,  # said again for readers that drop unknown refs
             "x_shaheen_category": r.category.value.upper(),
         }
         for name, value in (
@@ -557,7 +782,7 @@ def _stix_text(rows: list[BankRecord], bank_name: str, source: str, tlp: TLP) ->
         ):
             if value is not None:
                 custom[name] = value
-        objects.append(
+        indicators.append(
             stix2.Indicator(
                 id=f"indicator--{uuid.uuid5(_NAMESPACE, f'{r.signal_type}:{r.value}')}",
                 name=f"{r.signal_type.value} hash in bank {bank_name}".strip(),
@@ -567,11 +792,14 @@ def _stix_text(rows: list[BankRecord], bank_name: str, source: str, tlp: TLP) ->
                 valid_from=when,
                 created=when,
                 modified=when,
-                created_by_ref=identity.id,
-                object_marking_refs=[marking],
+                created_by_ref=identity_of(r.source or source or "Shaheen").id,
+                object_marking_refs=[_TLP2_IDS[tlp]],
                 allow_custom=True,
                 **custom,
             )
         )
+    if not identities:
+        identity_of(source or "Shaheen")  # an empty list still says who shared it
+    objects = [_tlp2_marking(tlp), *identities.values(), *indicators]
     bundle = stix2.Bundle(objects=objects, allow_custom=True)
     return str(bundle.serialize(pretty=True)) + "\n"

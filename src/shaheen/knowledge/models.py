@@ -121,6 +121,14 @@ class HashBankEntry(Base):
     media_type: Mapped[str | None] = mapped_column(String(16))  # image | video, when known
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     tags: Mapped[str] = mapped_column(String(500), default="")
+    #: the TLP marking it arrived with (its file's, else its bank's); a later arrival of
+    #: the same hash under a stricter marking tightens it, none ever loosens it
+    tlp: Mapped[TLP] = mapped_column(
+        StrEnumType(TLP), default=TLP.AMBER, server_default=TLP.AMBER.value
+    )
+    #: the organisation that shared it (a STIX bundle's identity, a CSV `source` column,
+    #: else the bank's source); `organisation_id` is the group the media belongs to
+    source: Mapped[str] = mapped_column(String(200), default="local", server_default="local")
     #: the partner's opinion of the media; entries older than the column were positives
     category: Mapped[EntryCategory] = mapped_column(
         StrEnumType(EntryCategory),

@@ -58,7 +58,8 @@ def add(
     files: list[Path] = typer.Argument(..., help="images and videos to hash and add"),
     tags: str = typer.Option("", help="tags for the new entries, separated by commas"),
 ) -> None:
-    """Hash files and add their hashes (MD5, and PDQ or vPDQ) to a bank."""
+    """Hash files and add their hashes (MD5, and PDQ or vPDQ) to a bank, marked with the
+    bank's TLP."""
     from shaheen.detect.media import bank_flows
     from shaheen.knowledge import banks
 
@@ -91,7 +92,8 @@ def import_(
     ),
 ) -> None:
     """Import hashes from a file; each record that cannot be read is named and left out,
-    as is each STIX indicator a bank cannot hold (IP addresses, domains, URLs, SHA-256)."""
+    as is each STIX indicator a bank cannot hold (IP addresses, domains, URLs, SHA-256).
+    Each hash keeps the TLP marking and the sharer its file gave it, else the bank's."""
     from shaheen.detect.media import bank_flows
     from shaheen.knowledge import banks, banks_interop
 
@@ -114,9 +116,10 @@ def import_(
         errors.print(f"[red]error:[/] {terminal(line)}", highlight=False)
     for line in parsed.skipped:
         errors.print(f"[yellow]skipped:[/] {terminal(line)}", highlight=False)
+    stricter = f", {result.tightened:,} now marked stricter" if result.tightened else ""
     console.print(
-        f"{result.added:,} hashes imported into {name!r} ({result.already_there:,} already there, "
-        f"{len(parsed.rejected):,} rejected, {len(parsed.skipped):,} skipped)"
+        f"{result.added:,} hashes imported into {name!r} ({result.already_there:,} already there"
+        f"{stricter}, {len(parsed.rejected):,} rejected, {len(parsed.skipped):,} skipped)"
     )
 
 
@@ -125,15 +128,47 @@ def export(
     name: str = typer.Argument(..., help="the bank"),
     file: Path = typer.Argument(..., help="where to write: .txt, .csv or .json (STIX 2.1)"),
     fmt: str | None = typer.Option(None, "--format", help="txt | csv | stix (default: by name)"),
+    tlp: TLP | None = typer.Option(
+        None, help="mark the file so (default: the strictest marking of its hashes)"
+    ),
+    downgrade: bool = typer.Option(
+        False, "--downgrade", help="allow a --tlp looser than the hashes' own (audited)"
+    ),
+    reason: str = typer.Option("", help="why a downgrade may be shared more widely"),
 ) -> None:
-    """Export a bank for a partner or the industry hash-sharing database."""
+    """Export a bank for a partner or the industry hash-sharing database, marked with the
+    strictest TLP of its hashes; a looser --tlp needs --downgrade --reason and is audited."""
+    from shaheen.audit import service as audit
     from shaheen.knowledge import banks
+    from shaheen.knowledge.banks_interop import label
 
-    with session_scope(open_database().sessions) as session:
+    actor = cli_actor()
+    # a refused export (a downgrade not asked for) is itself written to the audit log
+    with audit.attempt(
+        open_database().sessions,
+        actor=actor,
+        action="bank.export",
+        object_type="hash_bank",
+        object_id=name,
+        details={"bank": name, "file": str(file), "tlp": tlp.value if tlp else None},
+    ) as session:
         bank = banks.get_bank(session=session, name=name)
-        count = banks.export_bank(session=session, bank=bank, path=file, fmt=fmt, actor=cli_actor())
-        tlp = bank.tlp.value.upper()
-    console.print(f"{count:,} hashes of {name!r} written to {file} (TLP:{tlp})")
+        result = banks.export_bank(
+            session=session,
+            bank=bank,
+            path=file,
+            fmt=fmt,
+            actor=actor,
+            tlp=tlp,
+            downgrade=downgrade,
+            reason=reason,
+        )
+    marking = label(result.tlp)
+    if result.downgraded:
+        marking += f", downgraded from {label(result.contents)} (audited)"
+    console.print(
+        f"{result.count:,} hashes of {terminal(name)!r} written to {terminal(file)} ({marking})"
+    )
 
 
 @bank_app.command("list")
@@ -143,13 +178,16 @@ def list_() -> None:
 
     with session_scope(open_database().sessions) as session:
         rows = banks.summaries(session=session)
-    table = Table("bank", "source", "label", "TLP", "organisation", "pdq", "vpdq", "md5")
+    table = Table(
+        "bank", "source", "label", "TLP", "exports as", "organisation", "pdq", "vpdq", "md5"
+    )
     for row in rows:
         table.add_row(
             terminal(row.name),
             terminal(row.source),
             terminal(row.label),
             row.tlp,
+            row.strictest,
             row.organisation or "",
             *(f"{row.counts.get(kind, 0):,}" for kind in ("pdq", "vpdq", "md5")),
         )
