@@ -99,6 +99,11 @@ class Media(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     pdq: Mapped[str | None] = mapped_column(String(64))
     pdq_quality: Mapped[int | None]
+    # Matched but never shared: the PDQ of the picture with its black or white bars
+    # trimmed, and the hex hashes of the other seven orientations of the picture (then
+    # of the trimmed picture), in `detect.media.hashing.ORIENTATIONS` order.
+    pdq_trimmed: Mapped[str | None] = mapped_column(String(64))
+    pdq_dihedral: Mapped[list[Any] | None] = mapped_column(JSONDoc)
     vpdq: Mapped[list[Any] | None] = mapped_column(JSONDoc)
     width: Mapped[int | None]
     height: Mapped[int | None]

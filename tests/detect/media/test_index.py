@@ -130,3 +130,56 @@ def test_empty_index_answers_nothing() -> None:
     _, queries = bank_and_queries(10)
     assert PDQIndex().search(queries) == []
     assert len(PDQIndex()) == 0
+
+
+@pytest.mark.parametrize("layout_from", [10**9, 1], ids=["narrow", "wide"])
+def test_one_lookup_per_call_answers_as_the_batch_does(
+    layout_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "LARGE", layout_from)
+    bank, queries = bank_and_queries(4000)
+    queries = np.vstack([queries, bank[3501] ^ np.uint64(5), bank[7], bank[3507]])
+    index = PDQIndex.build(bank[:3000], np.arange(3000))
+    index.add(bank[3000:], np.arange(3000, 4000))  # in the delta
+    index.remove([int(i) for i in range(0, 4000, 7)])  # tombstones
+    batch = as_dicts(index.search(queries), len(queries))
+    assert sum(map(len, batch)) > 20
+    assert batch[-3] == {3501: 8} and batch[-2] == batch[-1] == {}  # delta; removed
+    for q, query in enumerate(queries):
+        by_codes = index.lookup(query)
+        assert dict(by_codes) == batch[q], f"query {q}"
+        assert [d for _, d in by_codes] == sorted(d for _, d in by_codes)  # closest first
+        assert index.lookup(codes_to_hex(query[None, :])[0]) == by_codes
+    assert index.lookup(queries[5], threshold=4) == []  # planted 5 bits away
+    assert [d for _, d in index.lookup(queries[5], threshold=5)] == [5]
+    with pytest.raises(ValueError, match="64 hex characters"):
+        index.lookup("abc")
+
+
+def test_a_crowded_bucket_and_one_label_on_many_rows() -> None:
+    """A family of near-copies far larger than the lookup's first working arrays; frames
+    of one video sharing a label come back once, at their closest."""
+    rng = np.random.default_rng(5)
+    centre = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+    family = np.array([flipped(centre, int(rng.integers(0, 8)), rng) for _ in range(9000)])
+    labels = np.arange(9000) // 3  # three rows a label
+    index = PDQIndex.build(family, labels)
+    found = index.lookup(centre)
+    expected = brute(family, labels, centre, 31)
+    closest: dict[int, int] = {}
+    for i, d in enumerate(distances(family, centre).tolist()):
+        closest[int(labels[i])] = min(closest.get(int(labels[i]), 999), d)
+    assert dict(found) == closest and len(found) == 3000
+    assert len(expected) == 3000
+    assert as_dicts(index.search(centre[None, :]), 1) == [closest]
+
+
+def test_lookups_from_several_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bank, queries = bank_and_queries(3000)
+    index = PDQIndex.build(bank, np.arange(3000))
+    expected = [index.lookup(q) for q in queries]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            assert list(pool.map(index.lookup, queries)) == expected

@@ -218,6 +218,8 @@ def hash_(
         console.print(f"  md5    {hashes.md5}\n  sha256 {hashes.sha256}")
         if hashes.pdq is not None:
             console.print(f"  pdq    {hashes.pdq} quality {hashes.pdq_quality}")
+        if hashes.pdq_trimmed is not None:
+            console.print(f"  pdq    {hashes.pdq_trimmed} with its bars trimmed")
         for frame in hashes.frames:
             console.print(f"  frame  {frame.timestamp:>8.3f}s {frame.pdq} quality {frame.quality}")
     if failed:
@@ -261,6 +263,8 @@ def match(
             console.print(f"{terminal(path)}: no match")
         for m in kept:
             how = f"distance {m.distance}" if m.distance is not None else "identical file"
+            if m.transform is not None:
+                how += f", {m.transform}"
             if m.query_percent is not None:
                 how += f", {m.query_percent}% of its frames, {m.target_percent}% of the banked"
             console.print(

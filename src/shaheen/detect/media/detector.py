@@ -12,7 +12,7 @@ from shaheen.detect.media.matching import Matcher
 class HashMatchDetector(MediaDetector):
     """Matches against the hash banks (PDQ, vPDQ, MD5); the score is the similarity."""
 
-    version = "1"
+    version = "2"  # 2: mirrored, rotated and letterboxed copies match too
 
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
@@ -38,6 +38,7 @@ class HashMatchDetector(MediaDetector):
                             "distance": match.distance,
                             "query_percent": match.query_percent,
                             "target_percent": match.target_percent,
+                            "transform": match.transform,
                             "tags": match.tags,
                             "threshold": self.matcher.threshold,
                         },

@@ -85,6 +85,8 @@ def _hash_one(media: Media, store: MediaStore, result: MediaScanResult) -> None:
         return
     media.hash_error = None
     media.pdq, media.pdq_quality = hashes.pdq, hashes.pdq_quality
+    media.pdq_trimmed = hashes.pdq_trimmed
+    media.pdq_dihedral = [*hashes.pdq_dihedral, *hashes.pdq_trimmed_dihedral] or None
     media.vpdq = [[f.pdq, f.quality, f.timestamp] for f in hashes.frames] or None
     media.width, media.height = hashes.width, hashes.height
     media.duration_ms = hashes.duration_ms
@@ -125,6 +127,7 @@ def match_pending(
 def stored_hashes(media: Media) -> MediaHashes:
     """The hashes kept on a media row, in the form the matcher takes."""
     frames = [Frame(str(f[0]), int(f[1]), float(f[2])) for f in media.vpdq or []]
+    turned = [str(h) for h in media.pdq_dihedral or []]
     return MediaHashes(
         name=f"media {media.id}",
         kind=media_kind(media.mime_type) or "image",
@@ -134,6 +137,9 @@ def stored_hashes(media: Media) -> MediaHashes:
         sha256=media.sha256,
         pdq=media.pdq,
         pdq_quality=media.pdq_quality,
+        pdq_dihedral=turned[:7],
+        pdq_trimmed=media.pdq_trimmed,
+        pdq_trimmed_dihedral=turned[7:],
         frames=frames,
     )
 

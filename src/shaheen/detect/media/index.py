@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
@@ -96,13 +97,21 @@ class _Layout:
         sizes = (1 << self.widths) + 1
         self.table_offset = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.table_size = int(sizes.sum())
+        self._masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def chunks(self) -> int:
         return len(self.widths)
 
     def masks(self, threshold: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per chunk, every value within `threshold // chunks` bits of 0; and their count."""
+        """Per chunk, every value within `threshold // chunks` bits of 0; and their count.
+        Made once per threshold: in Python, they cost more than a whole lookup."""
+        made = self._masks.get(threshold)
+        if made is None:
+            made = self._masks[threshold] = self._make_masks(threshold)
+        return made
+
+    def _make_masks(self, threshold: int) -> tuple[np.ndarray, np.ndarray]:
         radius = threshold // self.chunks
         widest = int(self.widths.max())
         most = sum(comb(widest, r) for r in range(radius + 1))
@@ -184,10 +193,99 @@ def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def _one(
+    head: np.ndarray,
+    tail: np.ndarray,
+    flat_order: np.ndarray,
+    size: int,
+    starts: np.ndarray,
+    table_offset: np.ndarray,
+    first_bit: np.ndarray,
+    widths: np.ndarray,
+    masks: np.ndarray,
+    mask_counts: np.ndarray,
+    query: np.ndarray,
+    threshold: int,
+    radius: int,
+    bucket_begin: np.ndarray,
+    bucket_end: np.ndarray,
+    per_chunk: np.ndarray,
+    rows: np.ndarray,
+    heads: np.ndarray,
+    code: np.ndarray,
+    hit_row: np.ndarray,
+    hit_distance: np.ndarray,
+    count: int,
+) -> int:
+    """Every row within `threshold` of one query, each once, written from `hit_*[count]`
+    on; returns the new count, or -(the capacity needed) when the scratch is too small.
+    `head` is the heads flattened (two words a row), `flat_order` the tables' rows."""
+    chunks = first_bit.shape[0]
+    n = 0  # first pass: where each probed bucket lies; start loading its rows
+    total = 0
+    for c in range(chunks):
+        key = _chunk(query, first_bit[c], widths[c])
+        per_chunk[0, c] = key
+        base = table_offset[c]
+        for m in range(mask_counts[c]):
+            probe = base + (key ^ masks[c, m])
+            begin = c * size + starts[probe]
+            end = c * size + starts[probe + 1]
+            bucket_begin[n], bucket_end[n] = begin, end
+            _prefetch(flat_order, begin)  # type: ignore[call-arg]
+            total += end - begin
+            n += 1
+        per_chunk[1, c] = n  # the buckets of chunk c end here
+    if total > rows.shape[0] or count + total > hit_row.shape[0]:
+        return -(count + total)
+    gathered = 0  # second pass: the rows of every probed bucket, chunk by chunk
+    b = 0
+    for c in range(chunks):
+        while b < per_chunk[1, c]:
+            for p in range(bucket_begin[b], bucket_end[b]):
+                rows[gathered] = flat_order[p]
+                gathered += 1
+            b += 1
+        per_chunk[2, c] = gathered  # the rows chunk c found end here
+    q0, q1, q2, q3 = query[0], query[1], query[2], query[3]
+    for i in range(gathered):  # third pass: reads far ahead of their use
+        if i + _AHEAD < gathered:
+            _prefetch(head, 2 * np.int64(rows[i + _AHEAD]))  # type: ignore[call-arg]
+        row = 2 * np.int64(rows[i])
+        heads[i] = _popcount(head[row] ^ q0) + _popcount(head[row + 1] ^ q1)
+    c = 0
+    for i in range(gathered):  # last pass: the few rows still within reach
+        while i >= per_chunk[2, c]:
+            c += 1
+        if heads[i] > threshold:
+            continue
+        row = np.int64(rows[i])
+        t0, t1 = tail[row, 0], tail[row, 1]
+        distance = heads[i] + _popcount(t0 ^ q2) + _popcount(t1 ^ q3)
+        if distance > threshold:
+            continue
+        # A row within reach is in the bucket of every chunk where it differs from the
+        # query by at most `radius` bits: report it from the first such chunk only.
+        seen = False
+        if c > 0:
+            code[0], code[1], code[2], code[3] = head[2 * row], head[2 * row + 1], t0, t1
+            for e in range(c):
+                differs = np.uint64(_chunk(code, first_bit[e], widths[e]) ^ per_chunk[0, e])
+                if _popcount(differs) <= radius:
+                    seen = True
+                    break
+        if not seen:
+            hit_row[count], hit_distance[count] = row, distance
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
 def _probe(
     head: np.ndarray,
     tail: np.ndarray,
-    order: np.ndarray,
+    flat_order: np.ndarray,
+    size: int,
     starts: np.ndarray,
     table_offset: np.ndarray,
     first_bit: np.ndarray,
@@ -196,63 +294,131 @@ def _probe(
     mask_counts: np.ndarray,
     queries: np.ndarray,
     threshold: int,
+    radius: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(query, row, distance) of every row within `threshold`; a row may come back once
-    per chunk that finds it. `head` is the heads flattened (two words a row)."""
-    rows = np.empty(4096, np.int32)
-    heads = np.empty(4096, np.int64)
-    capacity = 1024
-    out_query = np.empty(capacity, np.int64)
-    out_row = np.empty(capacity, np.int64)
-    out_distance = np.empty(capacity, np.int64)
-    count = 0
-    size = order.shape[1]
-    flat_order = order.reshape(-1)
+    """(query, row, distance) of every row within `threshold` of each query, a row once
+    per query."""
+    chunks = first_bit.shape[0]
     probes = int(mask_counts.sum())
     bucket_begin = np.empty(probes, np.int64)
     bucket_end = np.empty(probes, np.int64)
+    per_chunk = np.empty((3, chunks), np.int64)
+    rows = np.empty(4096, np.int32)
+    heads = np.empty(4096, np.int64)
+    code = np.empty(4, np.uint64)
+    out_query = np.empty(4096, np.int64)
+    out_row = np.empty(4096, np.int64)
+    out_distance = np.empty(4096, np.int64)
+    count = 0
     for q in range(queries.shape[0]):
-        n = 0  # first pass: where each probed bucket lies; start loading its rows
-        for c in range(first_bit.shape[0]):
-            key = _chunk(queries[q], first_bit[c], widths[c])
-            base = table_offset[c]
-            for m in range(mask_counts[c]):
-                probe = base + (key ^ masks[c, m])
-                bucket_begin[n] = c * size + starts[probe]
-                bucket_end[n] = c * size + starts[probe + 1]
-                _prefetch(flat_order, bucket_begin[n])  # type: ignore[call-arg]
-                n += 1
-        gathered = 0  # second pass: the rows of every probed bucket
-        for b in range(n):
-            begin, end = bucket_begin[b], bucket_end[b]
-            if gathered + end - begin > rows.shape[0]:
-                rows = _grown(rows, 2 * (gathered + end - begin))
-            for p in range(begin, end):
-                rows[gathered] = flat_order[p]
-                gathered += 1
-        q0, q1, q2, q3 = queries[q, 0], queries[q, 1], queries[q, 2], queries[q, 3]
-        if heads.shape[0] < rows.shape[0]:
-            heads = np.empty(rows.shape[0], np.int64)
-        for i in range(gathered):  # third pass: reads far ahead of their use
-            if i + _AHEAD < gathered:
-                _prefetch(head, 2 * np.int64(rows[i + _AHEAD]))  # type: ignore[call-arg]
-            row = 2 * np.int64(rows[i])
-            heads[i] = _popcount(head[row] ^ q0) + _popcount(head[row + 1] ^ q1)
-        for i in range(gathered):  # last pass: the few rows still within reach
-            if heads[i] > threshold:
-                continue
-            row = rows[i]
-            distance = heads[i] + _popcount(tail[row, 0] ^ q2) + _popcount(tail[row, 1] ^ q3)
-            if distance > threshold:
-                continue
-            if count == capacity:
-                capacity *= 2
-                out_query = _grown(out_query, capacity)
-                out_row = _grown(out_row, capacity)
-                out_distance = _grown(out_distance, capacity)
-            out_query[count], out_row[count], out_distance[count] = q, row, distance
-            count += 1
+        found = -1
+        while found < 0:
+            found = _one(
+                head, tail, flat_order, size, starts, table_offset, first_bit, widths,
+                masks, mask_counts, queries[q], threshold, radius, bucket_begin,
+                bucket_end, per_chunk, rows, heads, code, out_row, out_distance, count,
+            )  # fmt: skip
+            if found < 0:
+                needed = -found
+                if needed - count > rows.shape[0]:
+                    rows = np.empty(2 * (needed - count), np.int32)
+                    heads = np.empty(2 * (needed - count), np.int64)
+                if needed > out_row.shape[0]:
+                    out_query = _grown(out_query, 2 * needed)
+                    out_row = _grown(out_row, 2 * needed)
+                    out_distance = _grown(out_distance, 2 * needed)
+        out_query[count:found] = q
+        count = found
     return out_query[:count], out_row[:count], out_distance[:count]
+
+
+@njit(cache=True, nogil=True)
+def _lookup(
+    head: np.ndarray,
+    tail: np.ndarray,
+    flat_order: np.ndarray,
+    size: int,
+    starts: np.ndarray,
+    table_offset: np.ndarray,
+    first_bit: np.ndarray,
+    widths: np.ndarray,
+    masks: np.ndarray,
+    mask_counts: np.ndarray,
+    labels: np.ndarray,
+    delta_codes: np.ndarray,
+    delta_labels: np.ndarray,
+    removed: np.ndarray,
+    query: np.ndarray,
+    threshold: int,
+    radius: int,
+    bucket_begin: np.ndarray,
+    bucket_end: np.ndarray,
+    per_chunk: np.ndarray,
+    rows: np.ndarray,
+    heads: np.ndarray,
+    code: np.ndarray,
+    hit_row: np.ndarray,
+    hit_distance: np.ndarray,
+    keys: np.ndarray,
+) -> int:
+    """One query through main part, delta and tombstones, into preallocated arrays:
+    `hit_row` gets the labels, `hit_distance` their closest distance, closest first.
+    Returns how many, or -(the capacity needed) when the scratch is too small."""
+    found: int = 0
+    if labels.shape[0]:
+        found = _one(
+            head, tail, flat_order, size, starts, table_offset, first_bit, widths, masks,
+            mask_counts, query, threshold, radius, bucket_begin, bucket_end, per_chunk,
+            rows, heads, code, hit_row, hit_distance, 0,
+        )  # fmt: skip
+        if found < 0:
+            return found - int(delta_codes.shape[0])
+    if found + delta_codes.shape[0] > keys.shape[0]:
+        return -(found + int(delta_codes.shape[0]))
+    # (label, distance) packed in one int64 (labels below 2**54, distances below 512),
+    # so that two in-place sorts give the closest hit of each label, closest first
+    n = 0
+    for i in range(found):
+        label = labels[hit_row[i]]
+        if removed.shape[0] and _holds(removed, label):
+            continue
+        keys[n] = (label << 9) | hit_distance[i]
+        n += 1
+    q0, q1, q2, q3 = query[0], query[1], query[2], query[3]
+    for r in range(delta_codes.shape[0]):
+        distance = (
+            _popcount(delta_codes[r, 0] ^ q0)
+            + _popcount(delta_codes[r, 1] ^ q1)
+            + _popcount(delta_codes[r, 2] ^ q2)
+            + _popcount(delta_codes[r, 3] ^ q3)
+        )
+        if distance > threshold:
+            continue
+        label = delta_labels[r]
+        if removed.shape[0] and _holds(removed, label):
+            continue
+        keys[n] = (label << 9) | distance
+        n += 1
+    keys[:n].sort()
+    kept = 0
+    last = np.int64(-1)
+    for i in range(n):
+        label = keys[i] >> 9
+        if label != last:
+            keys[kept] = ((keys[i] & 511) << 54) | label
+            kept += 1
+            last = label
+    keys[:kept].sort()
+    for i in range(kept):
+        hit_row[i] = keys[i] & ((np.int64(1) << 54) - 1)
+        hit_distance[i] = keys[i] >> 54
+    return kept
+
+
+@njit(cache=True, inline="always")
+def _holds(ordered: np.ndarray, value: np.int64) -> bool:
+    at = np.searchsorted(ordered, value)
+    return bool(at < ordered.shape[0] and ordered[at] == value)
 
 
 @njit(cache=True, nogil=True)
@@ -289,6 +455,9 @@ class _Segment:
         self.head, self.tail = arrays["head"], arrays["tail"]
         self.labels = arrays["labels"]
         self.order, self.starts = arrays["order"], arrays["starts"]
+        # the flat views the search loop takes, made once rather than on every call
+        self.flat_head = np.asarray(self.head).reshape(-1)
+        self.flat_order = np.asarray(self.order).reshape(-1)
 
     @classmethod
     def build(cls, codes: np.ndarray, labels: np.ndarray) -> _Segment:
@@ -339,9 +508,10 @@ class _Segment:
         layout = self.layout
         masks, counts = layout.masks(threshold)
         found: tuple[np.ndarray, ...] = _probe(
-            np.asarray(self.head).reshape(-1),
+            self.flat_head,
             self.tail,
-            self.order,
+            self.flat_order,
+            len(self.labels),
             self.starts,
             layout.table_offset,
             layout.first_bit,
@@ -350,8 +520,30 @@ class _Segment:
             counts,
             queries,
             threshold,
+            threshold // layout.chunks,
         )
         return found
+
+
+class _Scratch:
+    """One thread's working arrays for single lookups, reused from call to call."""
+
+    def __init__(self, layout: _Layout, threshold: int, capacity: int = 4096) -> None:
+        self.layout = layout
+        probes = int(layout.masks(threshold)[1].sum())
+        self.query = np.zeros(4, np.uint64)
+        self.code = np.zeros(4, np.uint64)
+        self.bucket_begin = np.zeros(probes, np.int64)
+        self.bucket_end = np.zeros(probes, np.int64)
+        self.per_chunk = np.zeros((3, layout.chunks), np.int64)
+        self.grow(capacity)
+
+    def grow(self, capacity: int) -> None:
+        self.rows = np.zeros(capacity, np.int32)
+        self.heads = np.zeros(capacity, np.int64)
+        self.hit_row = np.zeros(capacity, np.int64)
+        self.hit_distance = np.zeros(capacity, np.int64)
+        self.keys = np.zeros(capacity, np.int64)
 
 
 class PDQIndex:
@@ -366,6 +558,8 @@ class PDQIndex:
         self._delta_labels = np.zeros(0, np.int64)
         self._removed = np.zeros(0, np.int64)
         self.watermark = 0  # the highest entry id the index has seen (for syncing)
+        self._local = threading.local()  # each thread's lookup scratch
+        self._distinct: bool | None = None  # see _one_row_per_label
 
     def __len__(self) -> int:
         return len(self._main) + len(self._delta_codes) - self._removed_rows()
@@ -388,6 +582,7 @@ class PDQIndex:
         codes = np.asarray(codes, dtype=np.uint64).reshape(-1, 4)
         self._delta_codes = np.concatenate([self._delta_codes, codes])
         self._delta_labels = np.concatenate([self._delta_labels, labels])
+        self._distinct = None
         if len(labels):
             self.watermark = max(self.watermark, int(labels.max()))
         if len(self._delta_codes) > max(_DELTA_FLOOR, len(self._main) // 8):
@@ -404,6 +599,7 @@ class PDQIndex:
         labels = np.concatenate([np.asarray(self._main.labels), self._delta_labels])
         keep = ~np.isin(labels, self._removed)
         self._main = _Segment.build(np.ascontiguousarray(codes[keep]), labels[keep])
+        self._distinct = None
         self._delta_codes = np.zeros((0, 4), np.uint64)
         self._delta_labels = np.zeros(0, np.int64)
         self._removed = np.zeros(0, np.int64)
@@ -426,11 +622,12 @@ class PDQIndex:
         """Every label within `threshold` (default: the index's) of each query, closest
         distance per (query, label), sorted by query then distance."""
         who, labels, _, found = self.search_rows(queries, threshold)
-        order = np.lexsort((found, labels, who))  # by query, label, then distance
-        who, labels, found = who[order], labels[order], found[order]
-        first = np.ones(len(who), dtype=bool)  # the closest hit of each (query, label)
-        first[1:] = (who[1:] != who[:-1]) | (labels[1:] != labels[:-1])
-        who, labels, found = who[first], labels[first], found[first]
+        if not self._one_row_per_label():  # the frames of a video: keep the closest
+            order = np.lexsort((found, labels, who))  # by query, label, then distance
+            who, labels, found = who[order], labels[order], found[order]
+            first = np.ones(len(who), dtype=bool)  # the closest hit of each (query, label)
+            first[1:] = (who[1:] != who[:-1]) | (labels[1:] != labels[:-1])
+            who, labels, found = who[first], labels[first], found[first]
         order = np.lexsort((labels, found, who))  # by query, then distance
         return [
             Match(q, label, distance)
@@ -445,8 +642,7 @@ class PDQIndex:
         """(query, label, row, distance) of every indexed row within `threshold`, each
         row once per query; `row` tells apart the frames of one label."""
         limit = self.threshold if threshold is None else threshold
-        if not 0 <= limit <= self.threshold:
-            raise ValueError(f"the index answers exactly up to distance {self.threshold}")
+        self._check(limit)
         queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, 4)
         who, rows, found = self._main.search(queries, limit)
         labels = np.asarray(self._main.labels)[rows]
@@ -459,10 +655,61 @@ class PDQIndex:
         if len(self._removed):
             keep = ~np.isin(labels, self._removed)
             who, labels, rows, found = who[keep], labels[keep], rows[keep], found[keep]
-        # a row found through several chunks comes back once per chunk: keep one
-        key = who * (len(self._main) + len(self._delta_codes) + 1) + rows
-        pairs = np.unique(key, return_index=True)[1]
-        return who[pairs], labels[pairs], rows[pairs], found[pairs]
+        return who, labels, rows, found
+
+    def _one_row_per_label(self) -> bool:
+        """Whether no label has two rows (PDQ entries: labels are ids added in order),
+        worked out once after each change."""
+        if self._distinct is None:
+            labels = np.concatenate([np.asarray(self._main.labels), self._delta_labels])
+            self._distinct = bool(np.all(labels[1:] > labels[:-1]))
+        return self._distinct
+
+    def _check(self, limit: int) -> None:
+        if not 0 <= limit <= self.threshold:
+            raise ValueError(f"the index answers exactly up to distance {self.threshold}")
+
+    def lookup(
+        self, query: str | np.ndarray, threshold: int | None = None
+    ) -> list[tuple[int, int]]:
+        """(label, distance) of every label within `threshold` of one hash (64 hex
+        characters or four uint64 words), closest first.
+
+        The path for one query per call, as an HTTP lookup makes: the masks are made
+        once per threshold, the working arrays once per thread, and one compiled call
+        does the probing, the delta, the tombstones and the sorting; what is left in
+        Python is reading the hex and making the answer's list.
+        """
+        limit = self.threshold if threshold is None else threshold
+        self._check(limit)
+        main = self._main
+        layout = main.layout
+        scratch: _Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None or scratch.layout is not layout:
+            scratch = self._local.scratch = _Scratch(layout, self.threshold)
+        code = scratch.query
+        if isinstance(query, str):
+            if len(query) != 64:
+                raise ValueError(f"a PDQ hash is 64 hex characters, not {len(query)}")
+            code[0], code[1] = int(query[:16], 16), int(query[16:32], 16)
+            code[2], code[3] = int(query[32:48], 16), int(query[48:], 16)
+        else:
+            code[:] = query
+        masks, counts = layout.masks(limit)
+        while True:
+            found: int = _lookup(
+                main.flat_head, main.tail, main.flat_order, len(main.labels), main.starts,
+                layout.table_offset, layout.first_bit, layout.widths, masks, counts,
+                main.labels, self._delta_codes, self._delta_labels, self._removed, code,
+                limit, limit // layout.chunks, scratch.bucket_begin, scratch.bucket_end,
+                scratch.per_chunk, scratch.rows, scratch.heads, scratch.code,
+                scratch.hit_row, scratch.hit_distance, scratch.keys,
+            )  # fmt: skip
+            if found >= 0:
+                break
+            scratch.grow(2 * -found)
+        labels = scratch.hit_row[:found].tolist()
+        return list(zip(labels, scratch.hit_distance[:found].tolist(), strict=True))
 
     def row_labels(self) -> np.ndarray:
         """The label of every live row (a label counted once per row it has)."""

@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from shaheen.detect.media.hashing import QUALITY_THRESHOLD, MediaHashes
+from shaheen.detect.media.hashing import ORIENTATIONS, QUALITY_THRESHOLD, MediaHashes
 from shaheen.detect.media.index import (
     DEFAULT_THRESHOLD,
     IndexFormatError,
@@ -55,6 +55,9 @@ class BankMatch:
     distance: int | None = None  # PDQ: bits apart (best frame for vPDQ)
     query_percent: float | None = None  # vPDQ only
     target_percent: float | None = None
+    # PDQ: how the file differs from the banked picture when it matched only as an
+    # altered copy ("mirrored", "borders trimmed", ...); None when it matched as it is
+    transform: str | None = None
 
     @property
     def similarity(self) -> float:
@@ -189,16 +192,36 @@ class Matcher:
     def _match_pdq(
         self, files: list[MediaHashes], found: list[dict[int, dict[str, object]]]
     ) -> None:
-        asked = [
-            i
-            for i, f in enumerate(files)
-            if f.pdq is not None and (f.pdq_quality or 0) >= QUALITY_THRESHOLD
-        ]
-        if not asked or len(self.pdq) == 0:
+        """Each file's plain hash and its altered forms (orientations, bars trimmed) in one
+        search; per bank entry the closest, the plain hash winning a tie."""
+        hexes: list[str] = []
+        asked: list[tuple[int, str | None]] = []  # per query: the file, the alteration
+        for position, file in enumerate(files):
+            if (file.pdq_quality or 0) < QUALITY_THRESHOLD:
+                continue
+            for value, how in file.pdq_queries():
+                hexes.append(value)
+                asked.append((position, None if how == ORIENTATIONS[0] else how))
+        if not hexes or len(self.pdq) == 0:
             return
-        codes = hex_to_codes(files[i].pdq or "" for i in asked)
-        for match in self.pdq.search(codes):
-            found[asked[match.query]][match.label] = {"distance": match.distance}
+        best: dict[tuple[int, int], tuple[int, int]] = {}  # (file, entry) -> (distance, query)
+        for match in self.pdq.search(hex_to_codes(hexes)):
+            key = (asked[match.query][0], match.label)
+            if key not in best or (match.distance, match.query) < best[key]:
+                best[key] = (match.distance, match.query)
+        for (position, entry), (distance, query) in best.items():
+            found[position][entry] = {"distance": distance, "transform": asked[query][1]}
+
+    def lookup(self, pdq: str) -> list[BankMatch]:
+        """The PDQ bank entries within the threshold of one hash, closest first: the
+        index's single-lookup path, for an API that answers one hash per request."""
+        hits = self.pdq.lookup(pdq)
+        details = self._details({entry for entry, _ in hits})
+        return [
+            BankMatch(entry_id=entry, distance=distance, **details[entry])  # type: ignore[arg-type]
+            for entry, distance in hits
+            if entry in details
+        ]
 
     def _match_vpdq(self, files: list[MediaHashes], found: list[_Found]) -> None:
         if len(self.vpdq) == 0:
