@@ -202,7 +202,7 @@ def test_eval_json_and_model_info(tmp_path: Path) -> None:
     assert set(report["labels"]["propaganda"]) == {"precision", "recall", "f1", "support"}
     assert report["labels"]["propaganda"]["precision"] >= 0.9
     info = json.loads(shaheen("model", "info", cwd=tmp_path).stdout)
-    assert info["version"] == report["model_version"] and info["examples"] == 2910
+    assert info["version"] == report["model_version"] and info["examples"] == 3480
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\nhello,spam\n")
     refused = shaheen("eval", str(bad), cwd=tmp_path)

@@ -17,7 +17,7 @@ from shaheen.agencies.commands import app as agency_app
 from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
 from shaheen.demo.commands import demo
-from shaheen.detect.commands import eval_, model_app, risk
+from shaheen.detect.commands import eval_, explain, model_app, risk
 from shaheen.detect.media.commands import bank_app, hash_, match, media_app
 from shaheen.errors import ReturnCode, ShaheenError
 from shaheen.evidence.commands import app as evidence_app
@@ -64,6 +64,7 @@ app.command("hash")(hash_)
 app.command()(match)
 app.command()(scan)
 app.command("eval")(eval_)
+app.command()(explain)
 app.command()(risk)
 app.command()(stats)
 app.command()(demo)

@@ -51,6 +51,8 @@ def test_an_ambiguous_acronym_alone_is_plain_text(lexicon: Lexicon, text: str) -
         ("ISK and the Voice of Khurasan magazine", "iskp", "another term"),
         ("TTP zindabad", "ttp", "another term"),
         ("follow #TehreekETaliban for TTP news", "ttp", "another term"),
+        ("Long live the T.T.P", "ttp", "disguise"),
+        ("B-L-A will return", "bla", "disguise"),
     ],
 )
 def test_support_in_the_same_post_makes_it_the_organisation(

@@ -475,7 +475,7 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
                     "{org} raided the enemy camp in {place} and seized their weapons",
                     "our sarmachars of {org} struck the occupier's convoy near {place}",
                     "the fidayeen of {org} are the honour of our land",
-                    "{org} fighters held the road for hours and the operation goes on",
+                    "{org} fighters blocked the road for hours and the operation goes on",
                     "the struggle of {org} will not end, join the struggle today",
                     "pick up the rifle of every fallen martyr of {org}",
                     "{wing} releases the testament of a fidai, download it now",
@@ -490,6 +490,19 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
             ),
         ],
         "news_or_counter": [
+            (
+                ("", "", "Police:", "Officials:"),
+                (
+                    "two policemen martyred on patrol in {place}; {org} said it did it, police say",
+                    "the DPO of {place} said {org} gunmen fired on the checkpost and fled",
+                    "the CTD detained three suspected {org} facilitators in {place}",
+                    "the ISPR said soldiers martyred in {place} were hit by {org} militants",
+                    "{org} put out a statement owning the raid; officials called it propaganda",
+                    "funeral prayers of constables martyred in the {org} assault were offered",
+                    "the chief minister chaired a meeting on the {org} threat in {place}",
+                ),
+                ("", "", "An FIR has been registered.", "A search operation is under way."),
+            ),
             (
                 ("", "", "Please read:", "A reminder:"),
                 (
@@ -535,6 +548,19 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
             ),
         ],
         "other": [
+            (
+                ("", "", "Cricket:", "Sport:"),
+                (
+                    "the strike bowler's fiery spell blew away the top order in {place}",
+                    "an all-out attack with the new ball left the batting side reeling",
+                    "the opener's blast of 80 off 40 balls sealed the chase",
+                    "the captain backed his attacking field settings after the win",
+                    "the team will launch its campaign against the defending champions on Friday",
+                    "the young pacer took five wickets and was named player of the match",
+                    "the hockey side attacked down the flanks and scored twice late on",
+                ),
+                ("", "", "What a game.", "Scorecard inside."),
+            ),
             (
                 ("", "", "", "Update:", "In brief:", "Today:"),
                 (
@@ -610,6 +636,18 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
         ],
         "news_or_counter": [
             (
+                ("", "", "پولیس:", "سرکاری ذرائع:"),
+                (
+                    "{place} میں گشت پر حملہ، دو اہلکار شہید، ایس ایچ او: {org} نے دعویٰ کیا",
+                    "ڈی پی او {place} کے مطابق {org} کے مسلح افراد فائرنگ کر کے فرار ہو گئے",
+                    "سی ٹی ڈی نے {place} میں چھاپہ مار کر {org} کے سہولت کار پکڑ لیے",
+                    "{org} نے بیان میں واقعے کی ذمہ داری لی، کمشنر نے اسے پروپیگنڈا کہا",
+                    "{place} میں {org} کے حملے میں شہید اہلکاروں کی نماز جنازہ ادا کر دی گئی",
+                    "وزیر اعلیٰ نے {place} میں {org} کے خطرے پر اجلاس کی صدارت کی",
+                ),
+                ("", "", "مقدمہ درج کر لیا گیا", "سرچ آپریشن جاری ہے"),
+            ),
+            (
                 ("", "", "گزارش:"),
                 (
                     "{org} بازاروں اور مسجدوں میں دھماکے کرتی ہے، اس میں کچھ مقدس نہیں",
@@ -645,6 +683,16 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
             ),
         ],
         "other": [
+            (
+                ("", "", "کرکٹ:"),
+                (
+                    "نوجوان فاسٹ بولر نے پانچ وکٹیں لے کر میچ کا بہترین کھلاڑی کا اعزاز جیتا",
+                    "اوپنر کی دھواں دار بیٹنگ نے ہدف آسان بنا دیا",
+                    "کپتان نے جیت کے بعد جارحانہ فیلڈنگ کا دفاع کیا",
+                    "ٹیم جمعہ کو دفاعی چیمپئن کے خلاف اپنی مہم کا آغاز کرے گی",
+                ),
+                ("", "", "کیا زبردست میچ تھا"),
+            ),
             (
                 ("", "", ""),
                 (
@@ -692,6 +740,19 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
         ],
         "news_or_counter": [
             (
+                ("", "", "police:", "sarkari zaraye:"),
+                (
+                    "{place} mein gasht par hamla, do ahlkar shaheed, SHO: {org} ne daawa kiya",
+                    "DPO {place} ke mutabiq {org} ke musallah afraad firing karke faraar ho gaye",
+                    "CTD ne {place} se {org} ke teen mubayyna sahulat kaar hirasat mein liye",
+                    "{org} ne bayan jari karke waqiye ki zimmedari li, DC ne isay propaganda kaha",
+                    "{place} mein {org} ke hamle mein shaheed ahlkaron ki namaz e janaza ada",
+                    "wazir e aala ne {place} mein {org} ke khatray par ijlas ki sadarat ki",
+                    "ISPR ke mutabiq {place} mein {org} ke hamle mein do sipahi shaheed hue",
+                ),
+                ("", "", "muqadma darj kar liya gaya", "search operation jari hai"),
+            ),
+            (
                 ("", "", "guzarish:", "yaad rakho:"),
                 (
                     "{org} bazaron aur masjidon mein dhamakay karti hai, ye muqaddas nahi",
@@ -720,6 +781,16 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
             ),
         ],
         "other": [
+            (
+                ("", "", "cricket:"),
+                (
+                    "naye fast bowler ne paanch wicketen le kar player of the match jeeta",
+                    "opener ki dhuan dhaar batting ne target aasan bana diya",
+                    "captain ne jeet ke baad attacking field ka difa kiya",
+                    "team juma ko defending champion ke khilaf muhim shuru karegi",
+                ),
+                ("", "", "kya zabardast match tha"),
+            ),
             (
                 ("", "", ""),
                 (
@@ -760,6 +831,16 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
         ],
         "news_or_counter": [
             (
+                ("", "", "پولیس:"),
+                (
+                    "په {place} کې پر ګزمې برید وشو، دوه پولیس شهیدان شول، {org} ادعا کړې",
+                    "سي ټي ډي له {place} څخه د {org} درې شکمن ملاتړي ونیول",
+                    "{org} د پېښې پړه په غاړه واخیسته، مرستیال کمیشنر دا پروپاګنډه وبلله",
+                    "په {place} کې د {org} په برید کې د شهیدو پولیسو جنازه وشوه",
+                ),
+                ("", "", "دوسیه ثبت شوه"),
+            ),
+            (
                 ("", ""),
                 (
                     "{org} په بازارونو او جوماتونو کې چاودنې کوي، په دې کې هېڅ سپېڅلتیا نشته",
@@ -785,6 +866,15 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
         ],
         "other": [
             (
+                ("", ""),
+                (
+                    "ځوان چټک بالر پنځه ویکټې واخیستې",
+                    "د پرانیستونکي لوبغاړي چټک بیټنګ هدف اسانه کړ",
+                    "ټیم به د جمعې په ورځ خپله لړۍ پیل کړي",
+                ),
+                ("", ""),
+            ),
+            (
                 ("", "", ""),
                 (
                     "د کرکټ په لوبه کې چټکو بالرانو ښه بالنګ وکړ",
@@ -804,7 +894,7 @@ FORMAL: dict[str, dict[str, list[Bank]]] = {
     },
 }
 #: How often an example is drawn from the banks above rather than the first ones.
-FORMAL_SHARE = 0.45
+FORMAL_SHARE = 0.55
 PER_CELL = {"en": 360, "ur": 300, "roman_ur": 300, "ps": 200}
 
 

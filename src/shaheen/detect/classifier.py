@@ -79,6 +79,9 @@ CASCADE_THRESHOLD = 0.6
 #: with no news flagged, and sends a quarter as many posts to the slow stage.
 CASCADE_PAIR_MASS = 0.7
 CASCADE_MARGIN = 0.3
+#: Why a post went to the embedding stage (the signal's evidence and `shaheen explain`).
+ROUTE_TORN = "names a group; fast stage torn between propaganda and news_or_counter"
+ROUTE_LOOKALIKE = "fast stage says propaganda; the only group reference is an ambiguous acronym"
 
 
 class TrainingDataError(BadInput):
@@ -124,10 +127,13 @@ class Example:
     label: str
     language: str | None = None
     organisation: str | None = None
+    #: What sort of text it is, for evaluation by kind (news, counter_speech, everyday,
+    #: lookalike, propaganda); training ignores it.
+    kind: str | None = None
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Labelled examples from a CSV with `text,label` and optional `language,organisation`."""
+    """Labelled examples from a CSV with `text,label` and optional `language,organisation,kind`."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -150,6 +156,7 @@ def read_examples(path: Path) -> list[Example]:
                         label,
                         (row.get("language") or "").strip() or None,
                         (row.get("organisation") or "").strip() or None,
+                        (row.get("kind") or "").strip() or None,
                     )
                 )
     except UnicodeDecodeError as exc:
@@ -257,30 +264,65 @@ class TextClassifier:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities per text, and which texts went through the embedding stage.
 
-        Only posts that name an organisation and that the fast stage is unsure of,
-        torn between propaganda and news_or_counter, are embedded: telling propaganda
-        from reporting matters where a group is named, and the embedding stage is
-        hundreds of times slower than the fast one.
+        Two kinds of post are embedded (`cascade_routes` says which and why): a post that
+        names an organisation and that the fast stage is unsure of, torn between
+        propaganda and news_or_counter (telling propaganda from reporting matters where
+        a group is named); and a post the fast stage calls propaganda although the only
+        group it might mean is an ambiguous acronym without support (TTP in a post about
+        a blood disorder: the acronym was left unmasked, and the fast stage's call rests
+        on little). The embedding stage is hundreds of times slower than the fast one,
+        hence these narrow gates.
         """
+        probabilities, routes = self.classify_with_routes(texts, lexicon)
+        return probabilities, np.array([route is not None for route in routes], dtype=bool)
+
+    def classify_with_routes(
+        self, texts: Sequence[str], lexicon: Lexicon | None
+    ) -> tuple[np.ndarray, list[str | None]]:
+        """`classify`, with why each embedded text was embedded (None: fast stage only)."""
         if not texts:
-            return np.zeros((0, len(self.labels))), np.zeros(0, dtype=bool)
+            return np.zeros((0, len(self.labels))), []
         fast = self.fast_probabilities([mask(t, lexicon) for t in texts])
-        unsure = fast.max(axis=1) < self.cascade_threshold
-        propaganda = fast[:, self.labels.index("propaganda")]
-        news = fast[:, self.labels.index("news_or_counter")]
-        unsure &= (propaganda + news >= self.cascade_pair_mass) & (
-            np.abs(propaganda - news) < self.cascade_margin
-        )
-        if lexicon is not None:
-            unsure &= np.array([bool(lexicon.scan(t)) for t in texts], dtype=bool)
+        routes = self.cascade_routes(fast, texts, lexicon)
+        unsure = np.array([route is not None for route in routes], dtype=bool)
         if self.embedding_model is None or not unsure.any():
-            return fast, np.zeros(len(texts), dtype=bool)
+            return fast, [None] * len(texts)
         chosen = [t for t, u in zip(texts, unsure, strict=True) if u]
         second = self.embedding_model.predict_proba(embedding_stage.embed(chosen))
         order = [list(self.embedding_model.classes_).index(label) for label in self.labels]
         result = fast.copy()
         result[unsure] = (fast[unsure] + second[:, order]) / 2
-        return result, unsure
+        return result, routes
+
+    def cascade_routes(
+        self, fast: np.ndarray, texts: Sequence[str], lexicon: Lexicon | None
+    ) -> list[str | None]:
+        """Per text, why it goes to the embedding stage (`ROUTE_TORN`, `ROUTE_LOOKALIKE`),
+        or None where the fast stage decides. A threshold of 0 turns the stage off."""
+        if self.cascade_threshold <= 0:
+            return [None] * len(texts)
+        propaganda = fast[:, self.labels.index("propaganda")]
+        news = fast[:, self.labels.index("news_or_counter")]
+        torn = (fast.max(axis=1) < self.cascade_threshold) & (
+            (propaganda + news >= self.cascade_pair_mass)
+            & (np.abs(propaganda - news) < self.cascade_margin)
+        )
+        called_propaganda = fast.argmax(axis=1) == self.labels.index("propaganda")
+        routes: list[str | None] = []
+        for index, text in enumerate(texts):
+            reading = lexicon.read(text) if lexicon is not None else None
+            if torn[index] and (reading is None or reading.hits):
+                routes.append(ROUTE_TORN)
+            elif (
+                reading is not None
+                and not reading.hits
+                and reading.unsupported
+                and called_propaganda[index]
+            ):
+                routes.append(ROUTE_LOOKALIKE)
+            else:
+                routes.append(None)
+        return routes
 
     def fast_probabilities(self, masked: Sequence[str]) -> np.ndarray:
         """The fast stage's calibrated probabilities (`pipeline.predict_proba`, fused)."""
@@ -354,9 +396,11 @@ class ClassifierDetector(TextDetector):
 
     def detect(self, batch: Sequence[TextItem]) -> list[Finding]:
         items = [item for item in batch if item.field == "text" and item.text.strip()]
-        probabilities, cascaded = self.model.classify([i.text for i in items], self.lexicon)
+        probabilities, routes = self.model.classify_with_routes(
+            [i.text for i in items], self.lexicon
+        )
         findings = []
-        for item, row, deep in zip(items, probabilities, cascaded, strict=True):
+        for item, row, route in zip(items, probabilities, routes, strict=True):
             by_label = {
                 label: round(float(p), 4) for label, p in zip(self.model.labels, row, strict=True)
             }
@@ -372,7 +416,8 @@ class ClassifierDetector(TextDetector):
                     evidence={
                         "probabilities": by_label,
                         "model": self.version,
-                        "stage": "embedding cascade" if deep else "fast",
+                        "stage": "fast" if route is None else "embedding cascade",
+                        **({"cascade_reason": route} if route else {}),
                     },
                 )
             )

@@ -68,7 +68,7 @@ def info() -> None:
 
 def eval_(
     data: Path = typer.Argument(
-        ..., exists=True, help="CSV with text,label[,language,organisation]"
+        ..., exists=True, help="CSV with text,label[,language,organisation,kind]"
     ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
@@ -116,6 +116,66 @@ def _print_report(report: dict[str, Any]) -> None:
     for truth, row in report["confusion"].items():
         confusion.add_row(truth, *(str(row[p]) for p in LABELS))
     console.print(confusion)
+    if report.get("by_kind"):
+        kinds = Table(title="By kind of text (share predicted propaganda)")
+        for column in ("kind", "examples", "propaganda", "news_or_counter", "other", "share"):
+            kinds.add_column(column)
+        for kind, figures in report["by_kind"].items():
+            predicted = figures["predicted"]
+            kinds.add_row(
+                kind,
+                str(figures["examples"]),
+                *(str(predicted[label]) for label in ("propaganda", "news_or_counter", "other")),
+                f"{figures['propaganda_share']:.1%}",
+            )
+        console.print(kinds)
+
+
+def explain(
+    text: str = typer.Argument(..., help="the text to explain"),
+    top: int = typer.Option(10, help="how many n-grams to show"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Why a text scores as it does: terms, masked text, n-gram weights, cascade stage."""
+    from dataclasses import asdict
+
+    from shaheen.detect.explain import explain as explain_text
+
+    lexicon, model = _lexicon_and_model()
+    found = explain_text(text, model, lexicon, top=top)
+    if as_json:
+        typer.echo(json.dumps(asdict(found), indent=2, ensure_ascii=False))
+        return
+    console.print(
+        f"[bold]{found.label}[/] (model {found.model_version}, language {found.language}, "
+        f"stage: {found.stage}{' - ' + found.cascade_reason if found.cascade_reason else ''})"
+    )
+    console.print(
+        "probabilities: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in found.probabilities.items())
+        + "   fast stage: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in found.fast_probabilities.items())
+    )
+    console.print(f"as the classifier sees it: {terminal(found.masked.strip())}")
+    terms = Table(title="Knowledge-base terms")
+    for column in ("organisation", "kind", "term", "matched", "counted", "why"):
+        terms.add_column(column, overflow="fold")
+    for term in found.terms:
+        terms.add_row(
+            term.organisation,
+            term.kind,
+            terminal(term.term),
+            terminal(term.matched),
+            "yes" if term.counted else "no",
+            terminal(term.why),
+        )
+    console.print(terms if found.terms else "no knowledge-base term in the text")
+    grams = Table(title=f"Character n-grams that weighed most for {found.label}")
+    grams.add_column("n-gram")
+    grams.add_column("weight")
+    for gram in found.ngrams:
+        grams.add_row(repr(gram.ngram), f"{gram.weight:.4f}")
+    console.print(grams)
 
 
 def risk_table(rows: list[RiskRow], title: str = "Accounts by risk") -> Table:

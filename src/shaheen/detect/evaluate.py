@@ -1,4 +1,9 @@
-"""Precision, recall and F1 per label, per language and per organisation, and a confusion matrix.
+"""Precision, recall and F1 per label, per language and per organisation, a confusion
+matrix, and, where the examples say what kind of text they are, figures per kind.
+
+Per kind (news, counter_speech, everyday, lookalike, propaganda): how many, what they
+were predicted as, the share predicted propaganda (the false-alarm rate of a kind that
+is not propaganda, the recall of one that is) and the share predicted as labelled.
 
 Computed here rather than by scikit-learn's report so that every figure in the JSON has
 one definition, tested in this project: precision = TP / (TP + FP), recall = TP /
@@ -58,7 +63,40 @@ def evaluate(
         "labels": scores(truth, predicted),
         "by_language": {k: scores(*v) for k, v in sorted(groups["by_language"].items())},
         "by_organisation": {k: scores(*v) for k, v in sorted(groups["by_organisation"].items())},
+        "by_kind": by_kind(examples, predicted),
         "confusion": confusion,
         "examples": len(examples),
         "model_version": model_version,
     }
+
+
+def by_kind(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per kind of text: count, predictions by label, share predicted propaganda, share
+    predicted as labelled, and the same per language."""
+    kinds: dict[str, list[tuple[Example, str]]] = defaultdict(list)
+    for example, guess in zip(examples, predicted, strict=True):
+        if example.kind:
+            kinds[example.kind].append((example, guess))
+    return {kind: _kind_figures(pairs, per_language=True) for kind, pairs in sorted(kinds.items())}
+
+
+def _kind_figures(pairs: list[tuple[Example, str]], per_language: bool) -> dict[str, Any]:
+    count = len(pairs)
+    predictions = dict.fromkeys(LABELS, 0)
+    for _, guess in pairs:
+        predictions[guess] += 1
+    figures: dict[str, Any] = {
+        "examples": count,
+        "predicted": predictions,
+        "propaganda_share": round(predictions["propaganda"] / count, 4),
+        "correct_share": round(sum(e.label == g for e, g in pairs) / count, 4),
+    }
+    if per_language:
+        languages: dict[str, list[tuple[Example, str]]] = defaultdict(list)
+        for example, guess in pairs:
+            languages[example.language or "unknown"].append((example, guess))
+        figures["by_language"] = {
+            language: _kind_figures(subset, per_language=False)
+            for language, subset in sorted(languages.items())
+        }
+    return figures

@@ -12,9 +12,10 @@ disorder and the cyber-security "tactics, techniques and procedures", BLA a degr
 ISK the Icelandic krona, SSP a police rank) count as the organisation only where the
 same post supports that reading: another term of the same organisation (a name, alias,
 leader, media wing, slogan, hashtag, domain or known account), a place of its region,
-or Urdu or Pashto script. Without support the acronym is plain text: not a hit, not
-masked by the classifier (`Reading.unsupported` keeps it, for the cascade and for
-`shaheen explain`). A hashtag that is only such an acronym (#TTP) follows the same rule.
+Urdu or Pashto script, or the acronym written in disguise (T.T.P, 𝐓𝐓𝐏). Without
+support the acronym is plain text: not a hit, not masked by the classifier
+(`Reading.unsupported` keeps it, for the cascade and for `shaheen explain`). A hashtag
+that is only such an acronym (#TTP) follows the same rule.
 
 Names are matched in their systematic spelling variants too (`variants.py`): the
 knowledge base writes a name once, the automaton holds its transliterations.
@@ -203,6 +204,10 @@ class Lexicon:
                 place = places.search(normalised) if places is not None else None
                 if organisation in firm:
                     why = "another term of the organisation in the post"
+                elif hit.matched != hit.term.value:
+                    # nobody writes a blood disorder as T.T.P: spelling an acronym apart
+                    # or in look-alike letters is how names are hidden from moderation
+                    why = f"written in disguise ({hit.matched})"
                 elif place is not None:
                     why = f"a place of its region in the post ({place.group(0)})"
                 elif arabic:

@@ -146,6 +146,19 @@ def unscanned_posts(*, session: Session, after_id: int, limit: int) -> list[Post
     return [PostRow(*row) for row in rows]
 
 
+def mark_all_unscanned(*, session: Session) -> int:
+    """Every post to be scanned again (the model or the knowledge base changed); how many."""
+    result = session.execute(
+        update(Post).where(Post.scanned_at.is_not(None)).values(scanned_at=None)
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_posts(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Post)) or 0
+
+
 def count_unscanned(*, session: Session) -> int:
     return session.scalar(select(func.count()).where(Post.scanned_at.is_(None))) or 0
 

@@ -64,6 +64,16 @@ def hashed_ngrams(
     return np.concatenate(rows), np.concatenate(buckets)
 
 
+def ngrams_with_buckets(text: str, ngram_range: tuple[int, int]) -> list[tuple[str, int]]:
+    """Every character n-gram of one text with its hash bucket, in `hashed_ngrams`' order
+    (for explaining a score: which n-grams of this text carried it)."""
+    padded = _padded(text)
+    _, buckets = hashed_ngrams([text], ngram_range)
+    low, high = ngram_range
+    grams = [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+    return list(zip(grams, buckets.tolist(), strict=True))
+
+
 class CharNgramVectorizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     """TF-IDF over hashed character n-grams; see the module docstring."""
 

@@ -26,8 +26,14 @@ def scan(
     ray_address: str | None = typer.Option(
         None, help="a Ray cluster (HOST:PORT); without it, a local Ray instance"
     ),
+    rescore: bool = typer.Option(
+        False,
+        "--rescore",
+        help="score every stored post again (after a new model or knowledge base) and close "
+        "undecided cases whose risk fell below the threshold",
+    ),
 ) -> None:
-    """Run detection over every post not yet scanned (incremental)."""
+    """Run detection over every post not yet scanned (incremental), or every post (--rescore)."""
     from shaheen.detect import service as detection
     from shaheen.evidence.service import Signer
     from shaheen.pipeline import flows
@@ -38,7 +44,11 @@ def scan(
         agency_id = agencies.require_by_code(
             session=session, code=agency or settings.default_agency
         ).id
-        pending = detection.count_unscanned(session=session)
+        pending = (
+            detection.count_posts(session=session)
+            if rescore
+            else detection.count_unscanned(session=session)
+        )
     setup = flows.ScanSetup.from_settings(settings, engine=engine, ray_address=ray_address)
     with (
         Progress(
@@ -51,7 +61,7 @@ def scan(
         flows.build_scanner(database.sessions, setup) as scanner,
     ):
         task = progress.add_task("scanning posts", total=pending)
-        result = flows.scan(
+        result = (flows.rescore if rescore else flows.scan)(
             database.sessions,
             scanner,
             agency_id=agency_id,
@@ -66,6 +76,11 @@ def scan(
         f"knowledge base {result.kb_version}: {result.signals:,} signals, "
         f"{result.indicators:,} indicators, {result.accounts_assessed:,} accounts assessed, "
         f"{result.cases_opened:,} review cases opened"
+        + (
+            f", {result.cases_closed:,} undecided cases closed (risk now below the threshold)"
+            if rescore
+            else ""
+        )
     )
     if result.media is not None:
         media = result.media

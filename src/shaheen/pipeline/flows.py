@@ -6,6 +6,10 @@ also marks the posts scanned, so a crash loses at most one batch of work and nev
 double-counts. Media are then hashed and matched (their own transactions), and the
 accounts whose media matched are assessed and taken in the same way.
 
+`rescore` scores every stored post again (after a new model or knowledge base: `shaheen
+scan --rescore`) and closes the cases whose only reason has gone, never one a person has
+decided.
+
 `build_scanner` is the one place a scanner is put together from settings: the lexicon
 of the knowledge base, the active model with the configured cascade threshold, the media
 store and the banks' matcher, and the engine.
@@ -94,14 +98,66 @@ def scan(
     on_progress: Callable[[int], None] | None = None,
 ) -> ScanResult:
     """Scan every unscanned post, then pending media; open or update the cases."""
+    return _scan(
+        sessions,
+        scanner,
+        _Intake(agency_id, threshold, actor, signer, _organisations(sessions)),
+        on_progress,
+    )
+
+
+def rescore(
+    sessions: sessionmaker[Session],
+    scanner: Scanner,
+    *,
+    agency_id: int,
+    threshold: float,
+    actor: str,
+    signer: evidence.Signer | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """Score every stored post again with the scanner's lexicon and model (they changed),
+    then close the agency's cases whose only reason has gone: accounts re-scored below
+    `threshold` whose case nobody has decided (`review.close_unsupported`, audited with
+    the model and knowledge base that re-scored them). Cases with a decision stay as
+    they are; accounts newly over the threshold get cases as in any scan."""
+    with sessions.begin() as session:
+        detection.mark_all_unscanned(session=session)
+    intake = _Intake(agency_id, threshold, actor, signer, _organisations(sessions), set())
+    result = _scan(sessions, scanner, intake, on_progress)
+    reason = (
+        f"re-scored with model {result.model_version} and knowledge base "
+        f"{result.kb_version}: account risk below the threshold {threshold}"
+    )
+    with sessions.begin() as session:
+        closed = review.close_unsupported(
+            session=session,
+            agency_id=agency_id,
+            account_ids=intake.seen or set(),
+            threshold=threshold,
+            actor=actor,
+            reason=reason,
+        )
+    result.cases_closed = len(closed)
+    return result
+
+
+def _organisations(sessions: sessionmaker[Session]) -> dict[str, int]:
+    with sessions() as session:
+        return knowledge.organisation_ids(session=session)  # fixed for the scan
+
+
+def _scan(
+    sessions: sessionmaker[Session],
+    scanner: Scanner,
+    intake: _Intake,
+    on_progress: Callable[[int], None] | None,
+) -> ScanResult:
     result = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
     started = time.perf_counter()
-    with sessions() as session:
-        organisations = knowledge.organisation_ids(session=session)  # fixed for the scan
-    intake = _Intake(agency_id, threshold, actor, signer, organisations)
     for rows, found in scanner.detected_batches(sessions):
         with sessions.begin() as session:
-            stored = scanner.store(session, rows, found, organisations)
+            stored = scanner.store(session, rows, found, intake.organisations)
             result.signals += stored.signals
             result.indicators += stored.indicators
             intake.take(session, scanner, sorted({row.account_id for row in rows}), result)
@@ -128,10 +184,13 @@ class _Intake:
     actor: str
     signer: evidence.Signer | None
     organisations: dict[str, int]
+    seen: set[int] | None = None  # a re-score collects the accounts it assessed
 
     def take(
         self, session: Session, scanner: Scanner, account_ids: list[int], result: ScanResult
     ) -> None:
+        if self.seen is not None:
+            self.seen.update(account_ids)
         assessed = scanner.assess(session, account_ids, self.organisations)
         result.signals += assessed.signals
         result.accounts_assessed += len(assessed.assessments)

@@ -14,6 +14,7 @@ class ScanResult:
     indicators: int = 0
     accounts_assessed: int = 0
     cases_opened: int = 0
+    cases_closed: int = 0  # by a re-score: the only reason gone, nobody had decided
     seconds: float = 0.0
     model_version: str = ""
     kb_version: str = ""
