@@ -16,7 +16,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "shaheen"
 FLOW = ("ingest", "detect", "network", "review", "referral", "reports")
 # Beneath the stages: reference data, identity, storage, the audit chain.
-SHARED = ("store", "knowledge", "platforms", "agencies", "audit")
+SHARED = ("store", "knowledge", "platforms", "agencies", "audit", "access")
 ABOVE = ("pipeline", "demo", "web", "cli")
 # The evidence chain snapshots what was collected and detected, for review and referral.
 EVIDENCE_SEES = {"ingest", "detect"}

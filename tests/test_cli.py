@@ -6,11 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from shaheen.agencies.enums import Role
 from tests.conftest import BACKENDS, FreshDatabases
+from tests.signing import signed_in
 
 
 def shaheen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -25,6 +28,20 @@ def shaheen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[st
         timeout=120,
         check=False,
     )
+
+
+def person(tmp_path: Path, role: Role = Role.ANALYST, url: str | None = None) -> str:
+    """A session token of a new person of agency CTA (added first where missing)."""
+    url = url or f"sqlite:///{tmp_path / 'var' / 'shaheen.db'}"
+    shaheen(
+        "agency",
+        "add",
+        "CTA",
+        "Counter-Terrorism Authority",
+        cwd=tmp_path,
+        SHAHEEN_DATABASE_URL=url,
+    )
+    return signed_in(url, f"{role.value}-{uuid.uuid4().hex[:8]}", "CTA", role)
 
 
 def test_version(tmp_path: Path) -> None:
@@ -105,19 +122,38 @@ def test_upgrade_load_list_demo_stats(
     assert evidence.returncode == 0 and "evidence chain intact" in evidence.stdout, (
         evidence.stdout + evidence.stderr
     )
-    queue = shaheen("review", "queue", "--json", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
+    token = person(tmp_path, Role.LIAISON, url)
+    queue = shaheen(
+        "review", "queue", "--json", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, SHAHEEN_TOKEN=token
+    )
     assert len(json.loads(queue.stdout)) == stats["totals"]["open_cases"]
-    tips_listed = shaheen("tip", "list", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, COLUMNS="200")
+    tips_listed = shaheen(
+        "tip", "list", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, COLUMNS="200", SHAHEEN_TOKEN=token
+    )
     assert "qafla_demo_recruits" in tips_listed.stdout
     overdue = shaheen("track", "overdue", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert overdue.returncode == 0 and "youtube" in overdue.stdout, overdue.stdout
     phones = shaheen(
-        "indicators", "export", "--kind", "phone", cwd=tmp_path, SHAHEEN_DATABASE_URL=url
+        "indicators",
+        "export",
+        "--kind",
+        "phone",
+        cwd=tmp_path,
+        SHAHEEN_DATABASE_URL=url,
+        SHAHEEN_TOKEN=token,
     )
     rows = phones.stdout.strip().splitlines()
     assert rows[0].startswith("kind,value,posts,accounts,platforms,organisations")
     assert len(rows) > 1 and all(row.startswith("phone,+92300000") for row in rows[1:])
-    risky = shaheen("risk", "--limit", "3", cwd=tmp_path, SHAHEEN_DATABASE_URL=url, COLUMNS="200")
+    risky = shaheen(
+        "risk",
+        "--limit",
+        "3",
+        cwd=tmp_path,
+        SHAHEEN_DATABASE_URL=url,
+        COLUMNS="200",
+        SHAHEEN_TOKEN=token,
+    )
     assert "known account" in risky.stdout
     rescan = shaheen("scan", cwd=tmp_path, SHAHEEN_DATABASE_URL=url)
     assert rescan.returncode == 0 and "scanned 0 posts" in rescan.stdout
@@ -188,7 +224,9 @@ def test_tips_from_the_command_line(tmp_path: Path) -> None:
     assert added.returncode == 0 and "recorded for tiktok" in added.stdout
     refused = shaheen("tip", "add", "not a url", cwd=tmp_path)
     assert refused.returncode == 5 and "is not a web address" in refused.stderr
-    listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200")
+    anonymous = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200")
+    assert anonymous.returncode == 8 and "shaheen login" in anonymous.stderr
+    listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200", SHAHEEN_TOKEN=person(tmp_path))
     assert "recruitment video" in listed.stdout
 
 
@@ -224,7 +262,7 @@ def test_hostile_text_prints_as_text(tmp_path: Path) -> None:
     note = "[bold red]URGENT[/] \x1b[2J\x1b]0;owned\x07"
     added = shaheen("tip", "add", "https://t.me/[red]chan[/]", "--note", note, cwd=tmp_path)
     assert added.returncode == 0, added.stderr
-    listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200")
+    listed = shaheen("tip", "list", cwd=tmp_path, COLUMNS="200", SHAHEEN_TOKEN=person(tmp_path))
     assert listed.returncode == 0
     assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout
     assert "[bold red]URGENT[/]" in listed.stdout and "\\x1b[2J" in listed.stdout

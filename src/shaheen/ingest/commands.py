@@ -24,6 +24,8 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from shaheen.access.current import current_principal
+from shaheen.access.rules import Action, require
 from shaheen.config import get_settings
 from shaheen.errors import BadInput, NotFound
 from shaheen.ingest import flows, service, tips
@@ -394,8 +396,9 @@ def tip_add(
 
 @tip_app.command("list")
 def tip_list(limit: int = typer.Option(50, help="how many of the newest tips")) -> None:
-    """The newest tips."""
+    """The newest tips (signed in: they name accounts and what reporters said)."""
     database = open_database()
+    require(current_principal(database), Action.CASE_READ)
     with session_scope(database.sessions) as session:
         rows = tips.recent_tips(session=session, limit=limit)
     table = Table(title="Tips")
