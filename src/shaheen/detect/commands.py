@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shaheen.access.current import current_principal
+from shaheen.access.rules import Action, require
 from shaheen.config import get_settings
 from shaheen.detect.enums import LABELS
 from shaheen.detect.schemas import RiskRow
@@ -199,6 +201,8 @@ def risk(limit: int = typer.Option(10, help="how many accounts")) -> None:
     """The accounts with the highest risk, with their reasons."""
     from shaheen.detect import service
 
-    with session_scope(open_database().sessions) as session:
+    database = open_database()
+    require(current_principal(database), Action.CASE_READ)  # accounts and their posts
+    with session_scope(database.sessions) as session:
         rows = service.risk_rows(session=session, limit=limit)
     console.print(risk_table(rows))
