@@ -28,7 +28,7 @@ from shaheen.pipeline.commands import scan, train
 from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import stats
 from shaheen.review.commands import app as review_app
-from shaheen.review.commands import indicators_app
+from shaheen.review.commands import evidence_export, indicators_app
 from shaheen.runtime import configure_logging
 from shaheen.store.commands import app as db_app
 from shaheen.web.commands import serve
@@ -56,6 +56,7 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(bank_app, name="bank")
 app.add_typer(media_app, name="media")
 app.add_typer(review_app, name="review")
+evidence_app.command("export")(evidence_export)  # needs a case's agency: review's
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(refer_app, name="refer")
 app.add_typer(track_app, name="track")
