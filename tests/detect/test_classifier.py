@@ -11,6 +11,7 @@ from shaheen.detect.classifier import (
     Example,
     TextClassifier,
     TrainingDataError,
+    file_sha256,
     mask,
     read_examples,
 )
@@ -57,9 +58,10 @@ def test_probabilities_are_calibrated_and_complete(model: TextClassifier, lexico
 def test_a_saved_model_loads_with_the_same_answers(
     model: TextClassifier, lexicon: Lexicon, tmp_path: Path
 ) -> None:
-    model.save(tmp_path)
-    loaded = TextClassifier.active(tmp_path)
-    assert loaded is not None and loaded.info.version == model.info.version
+    saved = model.save(tmp_path)
+    assert TextClassifier.active_path(tmp_path) == saved
+    loaded = TextClassifier.load_verified(saved, file_sha256(saved))
+    assert loaded.info.version == model.info.version
     texts = ["BLA zindabad", "Police arrested two BLA suspects"]
     assert np.allclose(loaded.probabilities(texts, lexicon), model.probabilities(texts, lexicon))
 

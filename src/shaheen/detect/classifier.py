@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import re
 from collections import Counter
@@ -42,7 +43,7 @@ from shaheen.detect.enums import LABELS
 from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.normalise import normalise
 from shaheen.detect.vectorise import CharNgramVectorizer
-from shaheen.errors import BadInput
+from shaheen.errors import BadInput, ConfigError
 from shaheen.knowledge.enums import TermKind
 
 #: The bootstrap training corpus shipped with Shaheen (synthetic; its generator is
@@ -350,14 +351,46 @@ class TextClassifier:
         stored = joblib.load(path)
         return cls(stored["pipeline"], ModelInfo(**stored["info"]), stored.get("embedding_model"))
 
-    @classmethod
-    def active(cls, folder: Path) -> TextClassifier | None:
-        """The model `save` last marked active in `folder`, or None."""
+    @staticmethod
+    def active_path(folder: Path) -> Path | None:
+        """The model file `save` last marked active in `folder`, or None. The pointer
+        names a file inside the folder or nothing: one that leads elsewhere (`../`, an
+        absolute path, a link out of the folder) is refused, not followed."""
         pointer = folder / "ACTIVE"
         if not pointer.exists():
             return None
-        path = folder / pointer.read_text().strip()
-        return cls.load(path) if path.exists() else None
+        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+        if not _MODEL_FILE.fullmatch(name):
+            raise ConfigError(f"{pointer} names {name!r}, not a model file of this folder")
+        path = folder / name
+        if not path.exists():
+            return None
+        if path.resolve().parent != folder.resolve():
+            raise ConfigError(f"{pointer} leads out of the model folder ({path.resolve()})")
+        return path
+
+    @classmethod
+    def load_verified(cls, path: Path, sha256: str) -> TextClassifier:
+        """Load `path` only if its SHA-256 is `sha256` (unpickling runs code)."""
+        found = file_sha256(path)
+        if not hmac.compare_digest(found, sha256):
+            raise ConfigError(
+                f"{path} is not the model this instance trained (SHA-256 {found[:16]}…, "
+                f"recorded {sha256[:16]}…): refused; retrain with `shaheen model train`"
+            )
+        return cls.load(path)
+
+
+_MODEL_FILE = re.compile(r"classifier-[0-9A-Za-z_.-]{1,80}\.joblib")
+
+
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def calibrated_probabilities(model: CalibratedClassifierCV, features: Any) -> np.ndarray:

@@ -22,15 +22,17 @@ from shaheen.detect.classifier import (
     ClassifierDetector,
     Example,
     TextClassifier,
+    file_sha256,
     read_examples,
 )
 from shaheen.detect.engines import BatchResult, PostRow
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.lexicon import Lexicon, LexiconDetector, Term
 from shaheen.detect.media.detector import HashMatchDetector
-from shaheen.detect.models import Indicator, Signal
+from shaheen.detect.models import Indicator, Signal, TrainedModel
 from shaheen.detect.risk import FLAGGED, AccountEvidence, MediaEvidence, PostEvidence, assess
 from shaheen.detect.schemas import FlaggedPost, IndicatorSummary, RiskRow
+from shaheen.errors import ConfigError
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.enums import TermKind
@@ -119,17 +121,54 @@ def train(
 
 
 def active_model(
-    model_dir: Path, lexicon: Lexicon, cascade_threshold: float | None = None
+    model_dir: Path,
+    lexicon: Lexicon,
+    cascade_threshold: float | None = None,
+    *,
+    session: Session | None,
 ) -> TextClassifier:
-    """The active model in `model_dir`, training the bootstrap model the first time."""
-    model = TextClassifier.active(model_dir)
-    if model is None:
+    """The active model in `model_dir`, training (and recording) the bootstrap model the
+    first time. A model file loads only if its SHA-256 is the one recorded when this
+    instance trained it; without a database to ask (`session` None), no file is trusted
+    and the bootstrap model is trained in memory."""
+    if session is None:
+        log.info("no database: the bootstrap model is trained in memory, no file is loaded")
+        model = train([], lexicon, source="seed corpus")
+    elif (path := TextClassifier.active_path(model_dir)) is not None:
+        model = TextClassifier.load_verified(path, _recorded_sha256(session, path))
+    else:
         log.info("no model yet: training the bootstrap model on the seed corpus")
         model = train([], lexicon, source="seed corpus")
-        model.save(model_dir)
+        save_model(session=session, model=model, model_dir=model_dir)
     if cascade_threshold is not None:
         model.cascade_threshold = cascade_threshold
     return model
+
+
+def save_model(*, session: Session, model: TextClassifier, model_dir: Path) -> Path:
+    """Save `model` as the active one and record its file's SHA-256."""
+    path = model.save(model_dir)
+    record = session.scalar(select(TrainedModel).where(TrainedModel.file_name == path.name))
+    if record is None:
+        record = TrainedModel(version=model.info.version, file_name=path.name)
+        session.add(record)
+    record.sha256 = file_sha256(path)
+    record.source = model.info.source[:2000]
+    record.examples = model.info.examples
+    session.flush()
+    return path
+
+
+def _recorded_sha256(session: Session, path: Path) -> str:
+    recorded = session.scalar(
+        select(TrainedModel.sha256).where(TrainedModel.file_name == path.name)
+    )
+    if recorded is None:
+        raise ConfigError(
+            f"{path} was not trained by this instance (no SHA-256 recorded for it): refused; "
+            "train one with `shaheen model train`"
+        )
+    return recorded
 
 
 # -- posts to scan and what was found in them --------------------------------------------
