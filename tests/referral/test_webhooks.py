@@ -215,7 +215,7 @@ def test_a_replay_outside_the_window_is_refused_by_its_timestamp(
         (answer_body("X-7", "removed", at="2026-11-03T10:00:00"), "at"),
         (answer_body("X-7", "removed", at="yesterday"), "at"),
         (answer_body("X-7", "removed", at="2999-01-01T00:00:00+00:00"), "at"),
-        (answer_body("X-7", "flying"), "status"),
+        (answer_body("X-7", "flying", delivery="d-flying"), "status"),
         (b'{"reference": "X-7", "status": "removed"}', "delivery"),
         (b'{"delivery": "d", "reference": 7, "status": "removed"}', "reference"),
         (b"not json", None),

@@ -88,6 +88,7 @@ def desk(sessions: sessionmaker[Session]) -> Desk:
             ("boss", Role.SUPERVISOR, agency),
             ("analyst", Role.ANALYST, agency),
             ("liaison", Role.LIAISON, agency),
+            ("auditor", Role.AUDITOR, agency),
             ("outsider", Role.REVIEWER, other),
         ):
             ensure_user(

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.errors import Forbidden, NotFound, Unauthenticated
@@ -72,6 +73,7 @@ SENSITIVE = frozenset({A.CASE_DECIDE, A.REFERRAL_WRITE, A.EVIDENCE_EXPORT, A.USE
 #: What the fusion centre may read of other agencies' cases.
 FUSION_READABLE = frozenset({TLP.CLEAR, TLP.GREEN, TLP.AMBER})
 SYSTEM = "system"
+ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,14 @@ def system(job: str | None = None) -> Principal:
     else:
         name = f"{SYSTEM}:{job}"
     return Principal(name, is_system=True, second_factor=True)
+
+
+def identity(by: Principal | None) -> dict[str, Any]:
+    """Who to name in the audit log for an attempt by `by`: also for a refused one by
+    nobody signed in, which is exactly what an auditor wants to see."""
+    if by is None:
+        return {"actor": ANONYMOUS, "user_id": None, "agency_id": None}
+    return {"actor": by.actor, "user_id": by.user_id, "agency_id": by.agency_id}
 
 
 def needs_second_factor(role: Role | None, platform_admin: bool = False) -> bool:

@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shaheen.access.rules import Action, Principal, require
+from shaheen.access.rules import Principal, identity
 from shaheen.access.rules import system as system_actor
 from shaheen.agencies.models import Agency, User
 from shaheen.audit import service as audit
@@ -151,14 +151,12 @@ def send(
     `at`, for a sending recorded after the fact; now by default)."""
     with audit.attempt(
         sessions,
-        actor=by.actor,
+        **identity(by),
         action="referral.send",
         object_type="referral",
         object_id=referral_id,
-        user_id=by.user_id,
-        agency_id=by.agency_id,
     ) as session:
-        require(by, Action.REFERRAL_WRITE)
+        service.acting(session, by)
         referral = service.referral_for(session, by, referral_id, write=True)
         rules.check_transition(referral.status, ReferralStatus.SENT)
         platform = session.get(Platform, referral.platform_id)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shaheen.access.rules import Action, Principal, check_read, check_write, require
+from shaheen.access.rules import Action, Principal, check_read, check_write, identity, require
 from shaheen.audit import service as audit
 from shaheen.detect import service as detection
 from shaheen.errors import NotFound, SafeguardViolation
@@ -59,12 +59,10 @@ def create_from_case(
     """
     with audit.attempt(
         sessions,
-        actor=by.actor,
+        **identity(by),
         action="referral.create",
         object_type="case",
         object_id=case_id,
-        user_id=by.user_id,
-        agency_id=by.agency_id,
     ) as session:
         user = review.acting_user(session, by, Action.REFERRAL_WRITE)
         case = review.case_for(session, by, case_id, write=True)
@@ -133,15 +131,13 @@ def record_status(
     of the referral's agency, or the server's own jobs); refused moves are audited."""
     with audit.attempt(
         sessions,
-        actor=by.actor,
+        **identity(by),
         action="referral.status",
         object_type="referral",
         object_id=referral_id,
         details={"to": status.value, "source": source.value},
-        user_id=by.user_id,
-        agency_id=by.agency_id,
     ) as session:
-        require(by, Action.REFERRAL_WRITE)
+        acting(session, by)
         referral = referral_for(session, by, referral_id, write=True)
         apply_status(
             session,
@@ -154,6 +150,14 @@ def record_status(
             at=at,
             actor_id=by.user_id,
         )
+
+
+def acting(session: Session, by: Principal) -> None:
+    """Refuse unless `by` may move referrals: a person with the right (still active), or
+    the server's own jobs (polling, re-checks, webhooks)."""
+    require(by, Action.REFERRAL_WRITE)
+    if not by.is_system:
+        review.acting_user(session, by, Action.REFERRAL_WRITE)
 
 
 def referral_for(

@@ -37,6 +37,7 @@ from shaheen.access.rules import (
     can_read,
     check_read,
     check_write,
+    identity,
     require,
 )
 from shaheen.agencies.enums import Role
@@ -307,12 +308,10 @@ def claim(sessions: sessionmaker[Session], *, case_id: int, by: Principal) -> No
     """Assign an open case to a reviewer (who may take over an unclaimed or own case)."""
     with audit.attempt(
         sessions,
-        actor=by.actor,
+        **identity(by),
         action="case.claim",
         object_type="case",
         object_id=case_id,
-        user_id=by.user_id,
-        agency_id=by.agency_id,
     ) as session:
         user = acting_user(session, by, Action.CASE_DECIDE)
         case = case_for(session, by, case_id, write=True)
@@ -339,13 +338,11 @@ def assign(sessions: sessionmaker[Session], *, case_id: int, by: Principal, to: 
     """A supervisor gives an open case to a reviewer of the same agency."""
     with audit.attempt(
         sessions,
-        actor=by.actor,
+        **identity(by),
         action="case.assign",
         object_type="case",
         object_id=case_id,
         details={"to": to},
-        user_id=by.user_id,
-        agency_id=by.agency_id,
     ) as session:
         boss = acting_user(session, by, Action.CASE_ASSIGN)
         case = case_for(session, by, case_id, write=True)
@@ -394,13 +391,11 @@ def decide(
     }
     with audit.attempt(
         sessions,
-        actor=by.actor,
+        **identity(by),
         action="case.decide",
         object_type="case",
         object_id=case_id,
         details=details,
-        user_id=by.user_id,
-        agency_id=by.agency_id,
     ) as session:
         user = acting_user(session, by, Action.CASE_DECIDE)
         case = case_for(session, by, case_id, write=True)
@@ -649,7 +644,7 @@ def export_evidence(
     """Write the case's signed evidence bundle for a court or a mutual legal assistance
     request, if `by` may export evidence of that case (their own agency's); the export
     is in the audit log with who asked. Returns the records written."""
-    require(by, Action.EVIDENCE_EXPORT)
+    acting_user(session, by, Action.EVIDENCE_EXPORT)  # a named, active person
     case_for(session, by, case_id, write=True)  # another agency's case: not found
     return evidence.export_case(
         session=session, case_id=case_id, output=output, media=media, actor=by.actor
