@@ -86,3 +86,44 @@ def checkpoint_(
         return
     output.write_text(text, encoding="utf-8")
     console.print(f"signed checkpoints of the audit and evidence chains written to {output}")
+
+
+@app.command("log")
+def log(
+    limit: int = typer.Option(50, help="how many entries"),
+    before: int | None = typer.Option(None, help="older than this sequence number"),
+    actor: str | None = typer.Option(None),
+    action: str | None = typer.Option(None, help="e.g. case.decide, referral.status"),
+    object_type: str | None = typer.Option(None, "--object", help="case, referral, user…"),
+    object_id: str | None = typer.Option(None, "--id"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Read the audit log, newest first (signed in: auditors read their own agency's)."""
+    from shaheen.access.current import current_principal
+
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        page = service.entries(
+            session=session,
+            by=by,
+            limit=limit,
+            before=before,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+        )
+    if as_json:
+        typer.echo(page.model_dump_json(indent=2))
+        return
+    for entry in page.entries:
+        mark = "" if entry.outcome == "ok" else f" [red]{escape(entry.outcome)}[/]"
+        console.print(
+            f"{entry.sequence:>7} {entry.occurred_at:%Y-%m-%d %H:%M:%S} "
+            f"{escape(entry.actor)} {escape(entry.action)} "
+            f"{escape(entry.object_type)} {escape(entry.object_id)}{mark}",
+            highlight=False,
+        )
+    if page.before is not None:
+        console.print(f"older: `shaheen audit log --before {page.before}`")

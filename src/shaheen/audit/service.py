@@ -21,8 +21,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shaheen.access.rules import Action, Principal, require
 from shaheen.audit import checkpoints
 from shaheen.audit.models import AuditEvent
+from shaheen.audit.schemas import AuditEntry, AuditPage
 from shaheen.canonical import chain_hash
 from shaheen.errors import ShaheenError
 from shaheen.store.base import utcnow
@@ -174,3 +176,37 @@ def attempt(
                 agency_id=agency_id,
             )
         raise
+
+
+def entries(
+    *,
+    session: Session,
+    by: Principal,
+    limit: int = 50,
+    before: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+) -> AuditPage:
+    """The audit log, newest first, as `by` may read it: an auditor (or supervisor,
+    admin) their own agency's entries; a platform administrator and the operator all.
+    `before` pages back by sequence number."""
+    require(by, Action.AUDIT_READ)
+    statement = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit + 1)
+    if not (by.is_system or by.platform_admin):
+        statement = statement.where(AuditEvent.agency_id == by.agency_id)
+    if before is not None:
+        statement = statement.where(AuditEvent.sequence < before)
+    for column, value in (
+        (AuditEvent.actor, actor),
+        (AuditEvent.action, action),
+        (AuditEvent.object_type, object_type),
+        (AuditEvent.object_id, object_id),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    found = list(session.scalars(statement))
+    shown = [AuditEntry.model_validate(event) for event in found[:limit]]
+    more = len(found) > limit
+    return AuditPage(entries=shown, before=shown[-1].sequence if more and shown else None)
