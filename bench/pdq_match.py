@@ -12,11 +12,13 @@ flipped; in the family bank half of these near a family member) and half random.
 Two ways of asking: *batch*, every query in one call, and *single*, one call per query
 with a hex string, as an HTTP lookup makes them. Each method runs in its own process
 (so peak memory is its own), on one core, and reports build time, queries/s in both
-modes (the best of `--repeat` timed runs: the machine is shared), recall of the planted
+modes, recall of the planted
 pairs (must be 1.0 for an exact index), results identical to brute force (on the
 queries brute force answered), and peak memory above the process's baseline with the
 workload loaded. Shaheen's index is also saved and loaded again, as after a restart,
-and the load timed.
+and the load timed. The machine is shared, so the indexes are timed by turns: Shaheen's
+stays up while each threatexchange index is built beside it, and the two answer the
+same queries alternately, `--repeat` rounds; the best round of each counts.
 
 threatexchange's `PDQIndex` (FAISS multi-index hashing underneath; batch mode calls its
 FAISS wrapper with every query at once, single mode its `query`) runs twice: under the
@@ -41,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +125,12 @@ def recall(found: list[tuple[int, int]], planted: np.ndarray) -> float:
     return len(wanted & set(found)) / max(len(wanted), 1)
 
 
-def run_shaheen(bank: np.ndarray, query: np.ndarray, repeat: int) -> dict[str, Any]:
+Answers = Callable[[], list[tuple[int, int]]]
+Asker = tuple[dict[str, Any], Answers, Answers, Callable[[], dict[str, float]]]
+
+
+def setup_shaheen(bank: np.ndarray, query: np.ndarray) -> Asker:
+    """Build, save and load (as after a restart) Shaheen's index; its two ways of asking."""
     size = len(bank)
     labels = np.arange(size, dtype=np.int64)
     hexes = codes_to_hex(query)
@@ -131,39 +139,40 @@ def run_shaheen(bank: np.ndarray, query: np.ndarray, repeat: int) -> dict[str, A
         warm = PDQIndex.load(Path(folder) / "warm")
         warm.search(query[:2])
         warm.lookup(hexes[0])
-    base_mb = peak_mb()
-    result: dict[str, Any] = {}
+    info: dict[str, Any] = {"base_mb": peak_mb()}
     started = time.perf_counter()
     index = PDQIndex.build(bank, labels, THRESHOLD)
-    result["build_s"] = time.perf_counter() - started
+    info["build_s"] = time.perf_counter() - started
     with tempfile.TemporaryDirectory(dir=".") as folder:
         index.save(Path(folder) / "pdq")
         del index
         started = time.perf_counter()
-        index = PDQIndex.load(Path(folder) / "pdq")
-        result["load_s"] = time.perf_counter() - started
-    result["batch_s"], batch = timed(
-        lambda: [(m.query, m.label) for m in index.search(query)], repeat
-    )
-    result["single_s"], single = timed(
-        lambda: [(q, label) for q, h in enumerate(hexes) for label, _ in index.lookup(h)],
-        repeat,
-    )
-    result["peak_mb"] = peak_mb() - base_mb
-    result["batch"], result["single"] = sorted(batch), sorted(single)
-    # what matching an image's altered forms costs: its 8 or 16 hashes (one planted or
-    # random, the others unrelated to the bank, as a picture's orientations are)
-    rng = np.random.default_rng(3)
-    images = min(len(query), 1000)
-    for per_image in (8, 16):
-        forms = rng.integers(0, 2**64, size=(images, per_image, 4), dtype=np.uint64)
-        forms[:, 0] = query[:images]
-        flat = forms.reshape(-1, 4)
-        seconds, _ = timed(lambda: index.search(flat), repeat)  # noqa: B023
-        result[f"forms{per_image}_batch_us"] = seconds / images * 1e6
-        seconds, _ = timed(lambda: [index.lookup(code) for code in flat], repeat)  # noqa: B023
-        result[f"forms{per_image}_single_us"] = seconds / images * 1e6
-    return result
+        loaded = PDQIndex.load(Path(folder) / "pdq")
+        info["load_s"] = time.perf_counter() - started
+
+    def batch() -> list[tuple[int, int]]:
+        return [(m.query, m.label) for m in loaded.search(query)]
+
+    def single() -> list[tuple[int, int]]:
+        return [(q, label) for q, h in enumerate(hexes) for label, _ in loaded.lookup(h)]
+
+    def forms() -> dict[str, float]:
+        """What matching an image's altered forms costs: its 8 or 16 hashes (one planted
+        or random, the others unrelated to the bank, as a picture's orientations are)."""
+        rng = np.random.default_rng(3)
+        images = min(len(query), 1000)
+        out = {}
+        for per_image in (8, 16):
+            made = rng.integers(0, 2**64, size=(images, per_image, 4), dtype=np.uint64)
+            made[:, 0] = query[:images]
+            flat = made.reshape(-1, 4)
+            seconds, _ = timed(lambda: loaded.search(flat), 3)  # noqa: B023
+            out[f"forms{per_image}_batch_us"] = seconds / images * 1e6
+            seconds, _ = timed(lambda: [loaded.lookup(c) for c in flat], 3)  # noqa: B023
+            out[f"forms{per_image}_single_us"] = seconds / images * 1e6
+        return out
+
+    return info, batch, single, forms
 
 
 def run_bank_side(bank: np.ndarray, query: np.ndarray, repeat: int) -> dict[str, Any]:
@@ -184,30 +193,59 @@ def run_bank_side(bank: np.ndarray, query: np.ndarray, repeat: int) -> dict[str,
     return {"batch_us": batch_us, "single_us": single_us, "peak_mb": peak_mb() - base_mb}
 
 
-def run_threatexchange(bank: np.ndarray, query: np.ndarray, repeat: int) -> dict[str, Any]:
+def setup_threatexchange(bank: np.ndarray, query: np.ndarray) -> Asker:
+    """Build threatexchange's `PDQIndex`; its two ways of asking."""
     from threatexchange.signal_type.pdq.pdq_index import PDQIndex as TXIndex
 
     size = len(bank)
     hexes = codes_to_hex(bank)  # its input format, made before the memory baseline
-    del bank
     query_hex = codes_to_hex(query)
-    base_mb = peak_mb()
-    result: dict[str, Any] = {}
+    info: dict[str, Any] = {"base_mb": peak_mb()}
     started = time.perf_counter()
     tx = TXIndex.build(zip(hexes, range(size), strict=True))
-    result["build_s"] = time.perf_counter() - started
+    info["build_s"] = time.perf_counter() - started
     del hexes
-    result["batch_s"], answers = timed(
-        lambda: tx.index.search_with_distance_in_result(query_hex, THRESHOLD), repeat
-    )
-    batch = [(q, int(hit[0])) for q, h in enumerate(query_hex) for hit in answers[h]]
-    result["single_s"], single = timed(
-        lambda: [(q, int(m.metadata)) for q, h in enumerate(query_hex) for m in tx.query(h)],
-        repeat,
-    )
-    result["peak_mb"] = peak_mb() - base_mb
-    result["batch"], result["single"] = sorted(batch), sorted(single)
-    return result
+
+    def batch() -> list[tuple[int, int]]:
+        answers = tx.index.search_with_distance_in_result(query_hex, THRESHOLD)
+        return [(q, int(hit[0])) for q, h in enumerate(query_hex) for hit in answers[h]]
+
+    def single() -> list[tuple[int, int]]:
+        return [(q, int(m.metadata)) for q, h in enumerate(query_hex) for m in tx.query(h)]
+
+    return info, batch, single, lambda: {}
+
+
+def serve(method: str, bank_kind: str, size: int, queries: int, families: int) -> None:
+    """A child that builds one index, then times what its parent asks for, a line at a
+    time ("batch", "single", "forms", "end"), so that methods are timed in turns, in
+    the same minutes of a shared machine."""
+    bank, query, planted = workload(bank_kind, size, queries, families)
+    setup = setup_shaheen if method == "shaheen" else setup_threatexchange
+    info, batch, single, extra = setup(bank, query)
+    del bank
+    print(json.dumps({"build_s": info["build_s"], "load_s": info.get("load_s")}), flush=True)
+    answers: dict[str, list[tuple[int, int]]] = {}
+    for line in sys.stdin:
+        command = line.strip()
+        if command in ("batch", "single"):
+            work = batch if command == "batch" else single
+            started = time.perf_counter()
+            found = work()
+            print(json.dumps({"s": time.perf_counter() - started}), flush=True)
+            answers.setdefault(command, sorted(found))
+        elif command == "forms":
+            print(json.dumps(extra()), flush=True)
+        else:
+            break
+    result = {
+        "peak_mb": peak_mb() - info["base_mb"],
+        "batch": answers.get("batch", []),
+        "single": answers.get("single", []),
+        "recall": recall(answers.get("batch", []), planted),
+        "single_recall": recall(answers.get("single", []), planted),
+    }
+    print(json.dumps(result), flush=True)
 
 
 def run_brute(bank: np.ndarray, query: np.ndarray) -> dict[str, Any]:
@@ -255,37 +293,82 @@ def child(
     if method == "hashing":
         return run_hashing()
     bank, query, planted = workload(bank_kind, size, queries, families)
-    if method == "shaheen":
-        result = run_shaheen(bank, query, repeat)
-    elif method == "bank-side":
+    if method == "bank-side":
         return run_bank_side(bank, query, repeat)
-    elif method.startswith("threatexchange"):
-        result = run_threatexchange(bank, query, repeat)
-    else:
-        result = run_brute(bank, query)
-    result["recall"] = recall(result["batch"], planted[: result.get("answered", len(query))])
-    if "single" in result:
-        result["single_recall"] = recall(result["single"], planted)
-    result.setdefault("answered", len(query))
+    result = run_brute(bank, query)
+    result["recall"] = recall(result["batch"], planted[: result["answered"]])
     return result
 
 
-def measure(
-    method: str, bank_kind: str, size: int, queries: int, families: int, repeat: int = 1
-) -> Any:
+def environment(method: str) -> dict[str, str] | None:
     env = dict(os.environ)
     if method == "threatexchange+jemalloc":
         if not Path(JEMALLOC).exists():
             print(f"    {method}: skipped ({JEMALLOC} missing: make bench-deps)")
             return None
         env["LD_PRELOAD"] = JEMALLOC
+    return env
+
+
+class Server:
+    """A `serve` child seen from the parent: times asked for one at a time."""
+
+    def __init__(self, method: str, arguments: list[str]) -> None:
+        self.method = method
+        self.best: dict[str, float] = {}
+        self.process: subprocess.Popen[str] | None = None
+        env = environment(method)
+        if env is None:
+            return
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", method, *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.info = self._answer()
+
+    def _answer(self) -> dict[str, Any]:
+        assert self.process is not None and self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            error = (self.process.stderr.read() if self.process.stderr else "").strip()
+            print(f"    {self.method}: skipped ({(error.splitlines() or ['?'])[-1]})")
+            self.process = None
+            return {}
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def ask(self, command: str) -> dict[str, Any]:
+        if self.process is None or self.process.stdin is None:
+            return {}
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        answer = self._answer()
+        if "s" in answer:
+            self.best[command] = min(self.best.get(command, float("inf")), answer["s"])
+        return answer
+
+    def finish(self) -> dict[str, Any] | None:
+        if self.process is None:
+            return None
+        result = {**self.info, **self.ask("end")}
+        self.process.wait()
+        result["batch_s"], result["single_s"] = self.best["batch"], self.best["single"]
+        return result
+
+
+def measure(
+    method: str, bank_kind: str, size: int, queries: int, families: int, repeat: int = 1
+) -> Any:
     arguments = [method, bank_kind, *(str(n) for n in (size, queries, families, repeat))]
     completed = subprocess.run(
         [sys.executable, __file__, "--child", *arguments],
         capture_output=True,
         text=True,
         check=False,
-        env=env,
     )
     if completed.returncode != 0:
         tail = completed.stderr.strip().splitlines()[-1:] or ["?"]
@@ -305,8 +388,23 @@ def same(row: dict[str, Any], mode: str, brute: dict[str, Any] | None) -> str:
 def report(bank_kind: str, size: int, queries: int, families: int, repeat: int) -> None:
     family = f", {FAMILY_SHARE:.0%} in {families:,} families" if bank_kind == "family" else ""
     print(f"\n{size:,} hashes, {bank_kind} bank{family}; {queries:,} queries, half planted")
-    methods = ("shaheen", "threatexchange", "threatexchange+jemalloc", "brute")
-    rows = {m: measure(m, bank_kind, size, queries, families, repeat) for m in methods}
+    arguments = [bank_kind, *(str(n) for n in (size, queries, families))]
+    # Shaheen's index stays up while each threatexchange index in turn is built and the
+    # two are timed by turns: best of `repeat` rounds each, in the same minutes
+    ours = Server("shaheen", arguments)
+    rows: dict[str, Any] = {}
+    for method in ("threatexchange", "threatexchange+jemalloc"):
+        other = Server(method, arguments)
+        for _ in range(repeat):
+            for server in (ours, other):
+                server.ask("batch")
+                server.ask("single")
+        rows[method] = other.finish()
+    forms = ours.ask("forms")
+    rows = {"shaheen": ours.finish(), **rows}
+    if rows["shaheen"] is not None:
+        rows["shaheen"].update(forms)
+    rows["brute"] = measure("brute", bank_kind, size, queries, families)
     brute = rows["brute"]
     print(
         f"  {'method':<25}{'build s':>8}{'batch q/s':>11}{'single q/s':>11}{'recall':>8}"
@@ -315,42 +413,43 @@ def report(bank_kind: str, size: int, queries: int, families: int, repeat: int) 
     for method, row in rows.items():
         if row is None:
             continue
-        row["batch_rate"] = row["answered"] / row["batch_s"]
-        row["single_rate"] = row["answered"] / row["single_s"] if "single_s" in row else None
+        answered = row.get("answered", queries)
+        row["batch_rate"] = answered / row["batch_s"]
+        row["single_rate"] = answered / row["single_s"] if "single_s" in row else None
         single = f"{row['single_rate']:>11,.0f}" if row["single_rate"] else f"{'':>11}"
         checks = "-" if method == "brute" else same(row, "batch", brute)
         if method != "brute" and same(row, "single", brute) != checks:
             checks += "/NO"
         worst = min(row["recall"], row.get("single_recall", 1.0))
-        load = f"{row['load_s']:.2f}" if "load_s" in row else ""
+        load = f"{row['load_s']:.2f}" if row.get("load_s") is not None else ""
         build = f"{row['build_s']:.1f}" if "build_s" in row else ""
         peak = f"{row['peak_mb']:,.0f}" if method != "brute" else ""
         print(
             f"  {method:<25}{build:>8}{row['batch_rate']:>11,.0f}{single}{worst:>8.3f}"
             f"{checks:>8}{peak:>9}{load:>7}"
         )
-    ours = rows["shaheen"]
+    mine = rows["shaheen"]
     theirs = [r for m, r in rows.items() if m.startswith("threatexchange") and r is not None]
-    if ours is not None and theirs:
+    if mine is not None and theirs:
         best_mb = min(r["peak_mb"] for r in theirs)
         for mode in ("batch", "single"):
             best = max(r[f"{mode}_rate"] for r in theirs)
             print(
                 f"  {mode:<6} Shaheen / threatexchange at its best: "
-                f"{ours[f'{mode}_rate'] / best:.1f}x the queries/s"
+                f"{mine[f'{mode}_rate'] / best:.1f}x the queries/s"
             )
         print(
-            f"  memory: {ours['peak_mb'] / best_mb:.2f}x threatexchange's smaller peak "
+            f"  memory: {mine['peak_mb'] / best_mb:.2f}x threatexchange's smaller peak "
             f"(goal: >= 10x in every cell, <= 0.25x, recall 1.0)"
         )
         print(
             "  altered copies, per image: "
             + ", ".join(
-                f"{n} hashes {ours[f'forms{n}_batch_us']:,.0f} µs batch / "
-                f"{ours[f'forms{n}_single_us']:,.0f} µs single"
+                f"{n} hashes {mine[f'forms{n}_batch_us']:,.0f} µs batch / "
+                f"{mine[f'forms{n}_single_us']:,.0f} µs single"
                 for n in (8, 16)
             )
-            + f" (one hash: {1e6 / ours['batch_rate']:,.0f} / {1e6 / ours['single_rate']:,.0f})"
+            + f" (one hash: {1e6 / mine['batch_rate']:,.0f} / {1e6 / mine['single_rate']:,.0f})"
         )
 
 
@@ -365,6 +464,12 @@ def report_bank_side(size: int, queries: int, families: int, repeat: int) -> Non
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        pin_to_one_core()
+        method, bank_kind = sys.argv[2], sys.argv[3]
+        size, queries, families = (int(a) for a in sys.argv[4:7])
+        serve(method, bank_kind, size, queries, families)
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         pin_to_one_core()
         method, bank_kind = sys.argv[2], sys.argv[3]
@@ -377,7 +482,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=4000)
     parser.add_argument("--banks", default="uniform,family")
     parser.add_argument("--families", type=int, default=3000)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds; the best counts")
     parser.add_argument(
         "--bank-side-up-to", type=int, default=1_000_000, help="largest bank for that check"
     )
