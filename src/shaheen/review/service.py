@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.access.rules import (
@@ -206,6 +206,21 @@ class QueueFilter:
     status: CaseStatus | None = None
 
 
+@dataclass(frozen=True)
+class QueuePosition:
+    """Where a queue page ended: the sort key of its last row. `queue(after=…)` goes on
+    from there however many cases were opened in front of it meanwhile (a keyset, not
+    an offset: a deep page costs what the first does)."""
+
+    priority: float
+    opened_at: datetime
+    case_id: int
+
+    @classmethod
+    def of(cls, row: QueueRow) -> QueuePosition:
+        return cls(row.priority, row.opened_at, row.case_id)
+
+
 def queue(
     *,
     session: Session,
@@ -214,10 +229,11 @@ def queue(
     where: QueueFilter | None = None,
     limit: int = 50,
     offset: int = 0,
+    after: QueuePosition | None = None,
 ) -> QueuePage:
     """One page of an agency's open cases (the caller's own by default), highest
     priority first; of another agency's, only what the caller may read (the fusion
-    centre: up to AMBER)."""
+    centre: up to AMBER). `after` starts behind a row of an earlier page."""
     require(by, Action.CASE_READ)
     agency_id = agency_id if agency_id is not None else by.agency_id
     if agency_id is None:
@@ -257,6 +273,18 @@ def queue(
         statement = statement.where(Organisation.slug == where.organisation)
     if where.language:
         statement = statement.where(Case.language == where.language)
+    if after is not None:  # the order is (priority, opened_at, id), all descending
+        statement = statement.where(
+            or_(
+                Case.priority < after.priority,
+                and_(Case.priority == after.priority, Case.opened_at < after.opened_at),
+                and_(
+                    Case.priority == after.priority,
+                    Case.opened_at == after.opened_at,
+                    Case.id < after.case_id,
+                ),
+            )
+        )
     fields = list(QueueRow.model_fields)
     rows = [QueueRow(**dict(zip(fields, row, strict=True))) for row in session.execute(statement)]
     more = len(rows) > limit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shaheen.access import models as _access  # noqa: F401
 from shaheen.agencies import models as _agencies  # noqa: F401
+from shaheen.api import models as _api  # noqa: F401
 from shaheen.audit import models as _audit  # noqa: F401
 from shaheen.detect import models as _detect  # noqa: F401
 from shaheen.evidence import models as _evidence  # noqa: F401
