@@ -13,6 +13,7 @@ from rich.console import Console
 
 from shaheen import __version__
 from shaheen.access.commands import login, logout, user_app, whoami
+from shaheen.access.token_commands import app as token_app
 from shaheen.agencies.commands import app as agency_app
 from shaheen.audit.commands import app as audit_app
 from shaheen.config import get_settings
@@ -47,6 +48,7 @@ app.add_typer(tip_app, name="tip")
 app.add_typer(audit_app, name="audit")
 app.add_typer(agency_app, name="agency")
 app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 app.command()(login)
 app.command()(logout)
 app.command()(whoami)

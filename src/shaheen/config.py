@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         default=None,
         description="YAML file (0600) of agencies' OpenID Connect providers, by agency code",
     )
+    # API tokens (access/tokens.py): a token bucket per token, in each server process.
+    api_token_rate: float = Field(
+        default=50.0, gt=0, le=100_000, description="requests per second one API token may make"
+    )
+    api_token_burst: int = Field(
+        default=100, ge=1, le=1_000_000, description="requests one API token may make at once"
+    )
 
     @field_validator("database_url")
     @classmethod

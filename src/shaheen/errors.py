@@ -23,6 +23,7 @@ class ReturnCode(IntEnum):
     NOT_FOUND = 6
     FORBIDDEN = 7
     UNAUTHENTICATED = 8
+    RATE_LIMITED = 9
 
 
 class ShaheenError(Exception):
@@ -85,3 +86,17 @@ class Unauthenticated(ShaheenError):
     """No signed-in user, or one whose credentials or session are no longer good."""
 
     return_code = ReturnCode.UNAUTHENTICATED
+
+
+class RateLimited(ShaheenError):
+    """Too many requests with one API token in too short a time (HTTP 429).
+
+    `retry_after` is how many seconds until the next request would be let through,
+    for a `Retry-After` header.
+    """
+
+    return_code = ReturnCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
