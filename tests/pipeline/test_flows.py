@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shaheen.agencies.enums import AgencyKind
 from shaheen.agencies.service import ensure_agency
 from shaheen.audit.models import AuditEvent
+from shaheen.detect import service as detection
 from shaheen.detect.classifier import TextClassifier
 from shaheen.detect.flows import Scanner
 from shaheen.detect.lexicon import Lexicon
@@ -90,7 +91,8 @@ def test_every_case_a_scan_opens_is_audited_and_snapshotted(
 def test_one_scanner_factory_honours_the_settings(
     sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier, tmp_path: Path
 ) -> None:
-    model.save(tmp_path / "models")
+    with sessions.begin() as session:  # saved and recorded, as `shaheen model train` does
+        detection.save_model(session=session, model=model, model_dir=tmp_path / "models")
     setup = pipeline.ScanSetup(
         model_dir=tmp_path / "models",
         media_dir=tmp_path / "media",
