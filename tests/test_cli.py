@@ -25,7 +25,7 @@ def shaheen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[st
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # the demo trains a model and runs ten simulated days
         check=False,
     )
 
