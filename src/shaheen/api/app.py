@@ -27,9 +27,14 @@ from shaheen.api import auth, errors
 from shaheen.api.context import install_log_records
 from shaheen.api.middleware import BodyLimit, RequestId
 from shaheen.audit import api as audit_api
+from shaheen.detect import api as detect_api
+from shaheen.ingest import api as ingest_api
+from shaheen.knowledge import api as knowledge_api
 from shaheen.referral import api as referral_api
 from shaheen.referral import flows as referral_flows
+from shaheen.reports import api as reports_api
 from shaheen.review import api as review_api
+from shaheen.review import indicators_api
 
 PREFIX = "/api/v1"
 #: Largest request body any route reads (uploads included); routes may cap lower.
@@ -41,6 +46,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     review_api.router,
     referral_api.router,
     audit_api.router,
+    detect_api.signals_router,  # before ingest's /accounts/{platform}/{id}
+    ingest_api.router,
+    detect_api.router,
+    knowledge_api.router,
+    indicators_api.router,
+    reports_api.router,
 )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from shaheen.access.rules import Action, Principal, require
 from shaheen.detect import embeddings
 from shaheen.detect.base import Finding
 from shaheen.detect.classifier import (
@@ -32,7 +33,7 @@ from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.models import Indicator, Signal, TrainedModel
 from shaheen.detect.risk import FLAGGED, AccountEvidence, MediaEvidence, PostEvidence, assess
 from shaheen.detect.schemas import FlaggedPost, IndicatorSummary, RiskRow
-from shaheen.errors import ConfigError
+from shaheen.errors import ConfigError, NotFound
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
 from shaheen.knowledge.enums import TermKind
@@ -554,3 +555,34 @@ def _organisations_named(session: Session, post_ids: set[int]) -> dict[int, set[
             if post_id is not None:
                 named[post_id].add(slug)
     return named
+
+
+# --- Reading an account's signals for a principal (the API) ------------------------------
+
+
+def account_signals(
+    *, session: Session, by: Principal, account_id: int, after: int, limit: int
+) -> tuple[list[Signal], dict[int, str]]:
+    """Up to `limit` signals on an account (on it, its posts or their media) after signal
+    id `after`, by id, and the slugs of the organisations they name. Accounts are the
+    instance's: whoever may read cases may read them."""
+    require(by, Action.CASE_READ)
+    if session.get(Account, account_id) is None:
+        raise NotFound(f"no account {account_id}")
+    rows = list(
+        session.scalars(
+            select(Signal)
+            .where(Signal.account_id == account_id, Signal.id > after)
+            .order_by(Signal.id)
+            .limit(limit)
+        )
+    )
+    wanted = {s.organisation_id for s in rows if s.organisation_id}
+    slugs: dict[int, str] = {}
+    if wanted:
+        slugs = dict(
+            session.execute(
+                select(Organisation.id, Organisation.slug).where(Organisation.id.in_(wanted))
+            ).all()
+        )
+    return rows, slugs

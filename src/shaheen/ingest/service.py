@@ -18,6 +18,8 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from shaheen.access.rules import Action, Principal, require
+from shaheen.errors import NotFound
 from shaheen.ingest.connectors._parsing import clean_text
 from shaheen.ingest.connectors.base import RecordError
 from shaheen.ingest.enums import ErrorSeverity, RunStatus, StatusSubject
@@ -589,3 +591,37 @@ def account_status_view(
         followers=account.followers,
         statuses=account_statuses(session=session, account_id=account.id),
     )
+
+
+# --- Reading accounts and posts for a principal (the API) --------------------------------
+# Collected accounts and posts are the instance's, not one agency's: whoever may read
+# cases (`case.read`) may read them, as `shaheen risk` and `tip list` already do.
+
+
+def account_for(
+    *, session: Session, by: Principal, platform: str, platform_account_id: str
+) -> tuple[Account, str]:
+    """The account `platform_account_id` of `platform`, and the platform's code."""
+    require(by, Action.CASE_READ)
+    row = session.execute(
+        select(Account, Platform.code)
+        .join(Platform, Platform.id == Account.platform_id)
+        .where(Platform.code == platform, Account.platform_account_id == platform_account_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no {platform} account {platform_account_id!r}")
+    return row[0], row[1]
+
+
+def post_for(*, session: Session, by: Principal, post_id: int) -> tuple[Post, Account, str]:
+    """The post, its account and its platform's code."""
+    require(by, Action.CASE_READ)
+    row = session.execute(
+        select(Post, Account, Platform.code)
+        .join(Account, Account.id == Post.account_id)
+        .join(Platform, Platform.id == Post.platform_id)
+        .where(Post.id == post_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no post {post_id}")
+    return row[0], row[1], row[2]

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from shaheen.access.rules import Action, Principal, can_read, require
 from shaheen.agencies import service as agencies
 from shaheen.audit import service as audit
 from shaheen.errors import BadInput, NotFound, SafeguardViolation
@@ -346,3 +347,63 @@ def _agency_id(session: Session, code: str | None) -> int | None:
     if agency is None:
         raise NotFound(f"no agency {code!r} (`shaheen agency list`)")
     return agency.id
+
+
+# --- Reading banks for a principal (the API) ---------------------------------------------
+# Banks are shared reference data: a principal who may read banks (`bank.read`) sees
+# every bank no agency owns, and an agency's own banks as its cases are seen (its own
+# agency; the fusion centre up to AMBER). A bank they may not read is "not found".
+
+
+def _may_read(by: Principal, bank: HashBank) -> bool:
+    return bank.owner_agency_id is None or can_read(by, bank.owner_agency_id, bank.tlp)
+
+
+def readable_bank_names(*, session: Session, by: Principal) -> set[str]:
+    """The names of the banks `by` may read (`Forbidden` without `bank.read`)."""
+    require(by, Action.BANK_READ)
+    return {bank.name for bank in session.scalars(select(HashBank)) if _may_read(by, bank)}
+
+
+def readable_summaries(*, session: Session, by: Principal) -> list[BankSummary]:
+    """`summaries` of the banks `by` may read."""
+    names = readable_bank_names(session=session, by=by)
+    return [s for s in summaries(session=session) if s.name in names]
+
+
+def readable_bank(*, session: Session, by: Principal, name: str) -> BankSummary:
+    """One bank's summary, if `by` may read it; else `NotFound`."""
+    require(by, Action.BANK_READ)
+    bank = session.scalar(select(HashBank).where(HashBank.name == name))
+    if bank is None or not _may_read(by, bank):
+        raise NotFound(f"no bank named {name!r}")
+    [summary] = [s for s in summaries(session=session) if s.name == name]
+    return summary
+
+
+def entries_page(
+    *, session: Session, by: Principal, name: str, after: int, limit: int
+) -> tuple[list[HashBankEntry], dict[int, str]]:
+    """Up to `limit` entries of a readable bank after entry id `after`, by id, and the
+    slugs of the organisations they name."""
+    readable_bank(session=session, by=by, name=name)
+    bank = get_bank(session=session, name=name)
+    rows = list(
+        session.scalars(
+            select(HashBankEntry)
+            .where(HashBankEntry.bank_id == bank.id, HashBankEntry.id > after)
+            .order_by(HashBankEntry.id)
+            .limit(limit)
+        )
+    )
+    wanted = {e.organisation_id for e in rows if e.organisation_id}
+    slugs = (
+        dict(
+            session.execute(
+                select(Organisation.id, Organisation.slug).where(Organisation.id.in_(wanted))
+            ).all()
+        )
+        if wanted
+        else {}
+    )
+    return rows, slugs

@@ -1,0 +1,356 @@
+"""Detection over HTTP: hash lookups (by value, in batches, by uploaded file) and the
+signals on an account. HTTP rendering only: matching is `media/matching.py`, reading
+is `service.py` and `knowledge.banks`, which apply the policy.
+
+Lookups are what partners call most (HMA's `/m/lookup`), so they must not load the
+index from disk per request: each server process keeps one `Matcher`'s indexes in
+memory and brings them up to date with the banks at most once a second (a new entry
+is one cheap `max(id)` query away) and fully every minute (entries removed). A match
+is answered only from banks the caller may read (`knowledge.banks.readable_bank_ids`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from shaheen.access.rules import Principal
+from shaheen.api.deps import CurrentUser, SessionDep, SessionsDep
+from shaheen.api.errors import COMMON, problem_responses
+from shaheen.api.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
+from shaheen.api.types import ObjectId
+from shaheen.config import Settings, get_settings
+from shaheen.detect import service
+from shaheen.detect.media.hashing import MediaError, MediaHashes, hash_file, media_kind
+from shaheen.detect.media.matching import BankMatch, Matcher
+from shaheen.errors import BadInput
+from shaheen.ingest.api import UploadRefused, read_upload, upload_body
+from shaheen.ingest.media import sniff_mime
+from shaheen.knowledge import banks
+from shaheen.knowledge.enums import SignalType
+from shaheen.knowledge.models import HashBankEntry
+from shaheen.store.engine import session_scope
+
+router = APIRouter(tags=["hashes"], responses=problem_responses(*COMMON))
+signals_router = APIRouter(tags=["accounts"], responses=problem_responses(*COMMON))
+
+MAX_BATCH = 100
+#: The largest file `POST /lookup/file` hashes (a short video; longer ones: the CLI).
+MAX_LOOKUP_FILE = 32 * 1024 * 1024
+_HEX = {SignalType.PDQ: re.compile(r"[0-9a-f]{64}"), SignalType.MD5: re.compile(r"[0-9a-f]{32}")}
+SIGNALS = "signals"
+
+
+# --- The process's matcher ----------------------------------------------------------------
+
+
+class _Matchers:
+    """One in-memory matcher per (index folder, threshold), kept in step with the banks."""
+
+    CHECK_SECONDS = 1.0
+    FULL_SYNC_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: dict[tuple[str, int], tuple[Matcher, int | None, float, float]] = {}
+
+    def get(self, session: Session, settings: Settings) -> Matcher:
+        """A matcher bound to `session` (a shallow copy: the indexes are shared)."""
+        key = (str(settings.index_dir.resolve()), settings.match_threshold)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cached.get(key)
+            if cached is not None:
+                matcher, stamp, checked, synced = cached
+                if now - checked >= self.CHECK_SECONDS:
+                    newest = session.scalar(select(func.max(HashBankEntry.id)))
+                    if newest != stamp or now - synced >= self.FULL_SYNC_SECONDS:
+                        cached = None
+                    else:
+                        self._cached[key] = (matcher, stamp, now, synced)
+            if cached is None:
+                newest = session.scalar(select(func.max(HashBankEntry.id)))
+                matcher = Matcher.load(session, settings.index_dir, settings.match_threshold)
+                self._cached[key] = (matcher, newest, now, now)
+            else:
+                matcher = cached[0]
+        bound = copy.copy(matcher)
+        bound.session = session
+        return bound
+
+
+_matchers = _Matchers()
+
+
+# --- Shapes ------------------------------------------------------------------------------
+
+
+class MatchRead(BaseModel):
+    """One bank entry a hash or file matched, and how closely."""
+
+    entry_id: int
+    bank: str
+    signal_type: str
+    organisation: str | None
+    label: str
+    tags: str
+    distance: int | None = Field(description="PDQ bits apart (None: an exact MD5)")
+    similarity: float
+    query_percent: float | None = None
+    target_percent: float | None = None
+    transform: str | None = None
+
+    @classmethod
+    def of(cls, match: BankMatch) -> MatchRead:
+        return cls(**asdict(match), similarity=match.similarity)
+
+
+class LookupResult(BaseModel):
+    signal_type: SignalType
+    value: str
+    matches: list[MatchRead]
+
+
+class LookupBatch(BaseModel):
+    """Up to 100 hashes of one signal type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signal_type: Literal["pdq", "md5"] = "pdq"
+    values: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=MAX_BATCH
+    )
+
+
+class LookupBatchResult(BaseModel):
+    results: list[LookupResult]
+
+
+class FileLookupResult(BaseModel):
+    """The hashes of an uploaded file and the bank entries it matches."""
+
+    kind: str
+    mime_type: str
+    size_bytes: int
+    md5: str
+    sha256: str
+    pdq: str | None
+    pdq_quality: int | None
+    frames: int
+    matches: list[MatchRead]
+
+
+# --- Lookups -----------------------------------------------------------------------------
+
+
+def _checked(signal_type: SignalType, value: str) -> str:
+    pattern = _HEX.get(signal_type)
+    if pattern is None:
+        raise BadInput(f"look up {signal_type.value} hashes by file: POST /lookup/file")
+    value = value.strip().lower()
+    if not pattern.fullmatch(value):
+        size = 64 if signal_type is SignalType.PDQ else 32
+        raise BadInput(f"a {signal_type.value} hash is {size} hexadecimal characters")
+    return value
+
+
+def _threshold(settings: Settings, threshold: int | None) -> int:
+    if threshold is None:
+        return settings.match_threshold
+    if not 0 <= threshold <= settings.match_threshold:
+        raise BadInput(f"threshold: 0 to {settings.match_threshold} (the index is exact to it)")
+    return threshold
+
+
+def _md5_only(value: str) -> MediaHashes:
+    # A file known by its MD5 alone: `Matcher.match` then compares that digest only.
+    return MediaHashes(value, "image", "", 0, value, "")
+
+
+def _visible(readable: set[str], matches: list[BankMatch]) -> list[MatchRead]:
+    return [MatchRead.of(m) for m in matches if m.bank in readable]
+
+
+def lookup_values(
+    session: Session,
+    by: Principal,
+    signal_type: SignalType,
+    values: list[str],
+    threshold: int | None = None,
+) -> list[LookupResult]:
+    """Each hash's matches in the banks `by` may read, closest first."""
+    readable = banks.readable_bank_names(session=session, by=by)  # bank.read, first
+    settings = get_settings()
+    limit = _threshold(settings, threshold)
+    checked = [_checked(signal_type, v) for v in values]
+    matcher = _matchers.get(session, settings)
+    if signal_type is SignalType.PDQ:
+        found = [
+            [m for m in matcher.lookup(value) if (m.distance or 0) <= limit] for value in checked
+        ]
+    else:
+        found = matcher.match([_md5_only(value) for value in checked])
+    return [
+        LookupResult(signal_type=signal_type, value=value, matches=_visible(readable, matches))
+        for value, matches in zip(checked, found, strict=True)
+    ]
+
+
+@router.get("/lookup", response_model=LookupResult, summary="Look up one hash")
+def lookup(
+    by: CurrentUser,
+    session: SessionDep,
+    value: Annotated[str, Query(min_length=1, max_length=64, description="the hash, hex")],
+    signal_type: Annotated[Literal["pdq", "md5"], Query(description="pdq or md5")] = "pdq",
+    threshold: Annotated[int | None, Query(ge=0, le=256, description="PDQ bits apart")] = None,
+) -> LookupResult:
+    """The bank entries a hash matches: PDQ within the threshold (default the
+    instance's), MD5 exactly; closest first."""
+    [result] = lookup_values(session, by, SignalType(signal_type), [value], threshold)
+    return result
+
+
+@router.post("/lookup", response_model=LookupBatchResult, summary="Look up up to 100 hashes")
+def lookup_batch(
+    body: LookupBatch,
+    by: CurrentUser,
+    session: SessionDep,
+    threshold: Annotated[int | None, Query(ge=0, le=256, description="PDQ bits apart")] = None,
+) -> LookupBatchResult:
+    """Each hash's matches, in the order given."""
+    results = lookup_values(session, by, SignalType(body.signal_type), body.values, threshold)
+    return LookupBatchResult(results=results)
+
+
+def _hash_and_match(
+    sessions: SessionsDep, by: Principal, data: bytes, mime: str
+) -> FileLookupResult:
+    settings = get_settings()
+    with session_scope(sessions) as session:
+        readable = banks.readable_bank_names(session=session, by=by)
+    with tempfile.TemporaryDirectory(prefix="shaheen-lookup-") as folder:
+        path = Path(folder) / "upload"
+        path.write_bytes(data)
+        hashes: MediaHashes = hash_file(path, name="the upload", mime_type=mime)
+    with session_scope(sessions) as session:
+        [found] = _matchers.get(session, settings).match([hashes])
+        matches = _visible(readable, found)
+    return FileLookupResult(
+        kind=hashes.kind,
+        mime_type=hashes.mime_type,
+        size_bytes=hashes.size_bytes,
+        md5=hashes.md5,
+        sha256=hashes.sha256,
+        pdq=hashes.pdq,
+        pdq_quality=hashes.pdq_quality,
+        frames=len(hashes.frames),
+        matches=matches,
+    )
+
+
+@router.post(
+    "/lookup/file",
+    response_model=FileLookupResult,
+    summary="Hash an image or video and look it up",
+    openapi_extra=upload_body(
+        "the image's or video's bytes", ("image/jpeg", "image/png", "video/mp4")
+    ),
+    responses=problem_responses(413, 415),
+)
+async def lookup_file(
+    request: Request, by: CurrentUser, sessions: SessionsDep
+) -> JSONResponse | FileLookupResult:
+    """Hash the uploaded file (MD5, PDQ with its altered forms, vPDQ) and match it
+    against every bank the caller may read. Up to 32 MiB; the file is not kept."""
+    try:
+        data = await read_upload(request, MAX_LOOKUP_FILE)
+        mime = sniff_mime(data[:64], "")
+        if not data or media_kind(mime) is None:
+            raise UploadRefused(415, "send an image or a video (its bytes as the body)")
+    except UploadRefused as refused:
+        return refused.response(request)
+    try:
+        return await run_in_threadpool(_hash_and_match, sessions, by, data, mime)
+    except MediaError as exc:  # a corrupt image, a bomb, a video without frames
+        raise BadInput(str(exc)) from None
+
+
+# --- Signals -----------------------------------------------------------------------------
+
+
+class SignalRead(BaseModel):
+    """One detector's finding, with the evidence that explains its score."""
+
+    id: int
+    detector: str
+    detector_version: str
+    subject: str
+    post_id: int | None
+    media_id: int | None
+    organisation: str | None
+    label: str
+    score: float
+    evidence: dict[str, Any]
+    created_at: datetime
+
+
+@signals_router.get(
+    "/accounts/{account_id:int}/signals",
+    response_model=Page[SignalRead],
+    summary="An account's signals",
+)
+def account_signals(
+    account_id: ObjectId,
+    by: CurrentUser,
+    session: SessionDep,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Page[SignalRead]:
+    """Every signal on the account, its posts and their media, oldest first."""
+    after = decode_cursor(SIGNALS, cursor)
+    if after is not None and not isinstance(after, int):
+        raise BadInput("the cursor is not one this listing gave out: start again without it")
+    rows, slugs = service.account_signals(
+        session=session, by=by, account_id=account_id, after=after or 0, limit=limit + 1
+    )
+    items = [
+        SignalRead(
+            id=s.id,
+            detector=s.detector,
+            detector_version=s.detector_version,
+            subject=str(s.subject),
+            post_id=s.post_id,
+            media_id=s.media_id,
+            organisation=slugs.get(s.organisation_id) if s.organisation_id else None,
+            label=s.label,
+            score=s.score,
+            evidence=s.evidence or {},
+            created_at=s.created_at,
+        )
+        for s in rows[:limit]
+    ]
+    more = len(rows) > limit
+    return Page[SignalRead](
+        items=items, next_cursor=encode_cursor(SIGNALS, items[-1].id) if more else None
+    )
