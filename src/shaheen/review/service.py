@@ -216,10 +216,6 @@ class QueuePosition:
     opened_at: datetime
     case_id: int
 
-    @classmethod
-    def of(cls, row: QueueRow) -> QueuePosition:
-        return cls(row.priority, row.opened_at, row.case_id)
-
 
 def queue(
     *,
