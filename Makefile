@@ -38,13 +38,14 @@ $(STAMP): pyproject.toml | system-deps
 install: $(STAMP)
 
 # bench/pdq_match.py runs python-threatexchange under the default allocator and under
-# jemalloc (Debian's libjemalloc2, preloaded) and keeps its better figures.
+# jemalloc (Debian's libjemalloc2, preloaded) and keeps its better figures; bench/api.py
+# loads a live server with wrk.
 bench-deps: install
-	@if ! ldconfig -p | grep -q libjemalloc.so.2; then \
-	  echo "installing libjemalloc2 (threatexchange's best allocator, for the benchmark)"; \
+	@if ! ldconfig -p | grep -q libjemalloc.so.2 || ! command -v wrk >/dev/null; then \
+	  echo "installing libjemalloc2 (threatexchange's best allocator) and wrk (HTTP load)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    libjemalloc2 >/dev/null; \
+	    libjemalloc2 wrk >/dev/null; \
 	fi
 	$(BIN)/pip install --quiet --editable '.[dev,ray,bench]'
 

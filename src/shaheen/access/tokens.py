@@ -36,6 +36,7 @@ Nothing here logs a token value.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shaheen.access import credentials
@@ -66,6 +68,8 @@ MAX_DAYS = 730
 #: random characters (24 bits, which say nothing useful about the other 232).
 HINT_LENGTH = len(TOKEN_PREFIX) + 4
 _TOUCH_AFTER = timedelta(minutes=1)
+
+log = logging.getLogger(__name__)
 
 
 def is_api_token(value: str | None) -> bool:
@@ -169,6 +173,26 @@ def limiter_for(settings: Settings) -> RateLimiter:
 
 # --- Tokens → principals -----------------------------------------------------------------
 
+# When this process last recorded each token's use (by digest: ids repeat across
+# databases), so that of a burst of parallel requests one writes, not all: on SQLite
+# every other would wait for, or fail on, the write lock.
+_touched: dict[str, datetime] = {}
+_touched_lock = threading.Lock()
+
+
+def _touch_due(key: str, last_used_at: datetime | None, now: datetime) -> bool:
+    with _touched_lock:
+        last = max((t for t in (last_used_at, _touched.get(key)) if t), default=None)
+        if last is not None and now - last < _TOUCH_AFTER:
+            return False
+        _touched[key] = now
+        return True
+
+
+def _forget_touch(key: str) -> None:
+    with _touched_lock:
+        _touched.pop(key, None)
+
 
 def principal_for_api_token(
     session: Session,
@@ -214,9 +238,15 @@ def principal_for_api_token(
             "an administrator of the agency makes a new one"
         )
     (limiter or limiter_for(settings)).take(row.id)
-    if row.last_used_at is None or now - row.last_used_at >= _TOUCH_AFTER:
-        row.last_used_at = now
-        session.flush()
+    if _touch_due(row.token_sha256, row.last_used_at, now):
+        try:
+            with session.begin_nested():
+                row.last_used_at = now
+        except OperationalError:
+            # SQLite refuses a write that races another writer's commit at once; the last
+            # use is kept to the minute, and the next request of the minute records it.
+            _forget_touch(row.token_sha256)
+            log.debug("last use of API token %s not recorded: database busy", row.id)
     return TokenPrincipal(
         f"token:{row.name}",
         agency_id=agency.id,
