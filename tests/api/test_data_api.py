@@ -408,7 +408,6 @@ def test_an_api_token_looks_up_within_its_scope(api: Api, data: Data) -> None:
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
 
 
-@pytest.mark.xfail(reason="until api/errors.py maps errors.RateLimited to 429", strict=False)
 def test_an_api_token_past_its_rate_is_told_to_wait(
     api: Api, data: Data, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,6 +39,7 @@ from shaheen.errors import (
     Forbidden,
     IllegalTransition,
     NotFound,
+    RateLimited,
     SafeguardViolation,
     SchemaOutOfDate,
     ShaheenError,
@@ -52,6 +53,7 @@ PROBLEM_JSON = "application/problem+json"
 #: First match wins, so subclasses come before their bases.
 STATUS: tuple[tuple[type[ShaheenError], int], ...] = (
     (Unauthenticated, 401),
+    (RateLimited, 429),
     (Forbidden, 403),
     (SafeguardViolation, 403),
     (NotFound, 404),
