@@ -28,7 +28,13 @@ code; it holds a token instead. What a token is, and why:
   the operator made with `--operator` end only by expiry or revocation);
 * each use is recorded (`last_used_at`, to the minute: writing on every request would
   turn every read into a write), and each token has its own rate limit, a token bucket
-  in the serving process (`api_token_rate` per second, `api_token_burst` at once).
+  in the serving process (`api_token_rate` per second, `api_token_burst` at once);
+* the server remembers a good token's principal for `CACHE_SECONDS` (`PrincipalCache`),
+  so that an integration's requests cost no database round trip to authenticate.
+  Revoking a token forgets it at once in the process that revoked it; anything else
+  that ends a token elsewhere (a revocation by another process, its maker disabled,
+  its agency gone) takes effect within `CACHE_SECONDS`. Expiry and the rate limit are
+  checked on every request, cached or not.
 
 Functions take the caller's session and only flush; the caller owns the transaction.
 Nothing here logs a token value.
@@ -40,11 +46,12 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -194,26 +201,17 @@ def _forget_touch(key: str) -> None:
         _touched.pop(key, None)
 
 
-def principal_for_api_token(
+def _check_and_take(
     session: Session,
     token: str | None,
     *,
-    now: datetime | None = None,
-    settings: Settings | None = None,
-    limiter: RateLimiter | None = None,
-) -> Principal | None:
-    """The integration an API token stands for.
-
-    None when `token` is not an API token at all (no `shk_` prefix: perhaps a session
-    token, for the caller to try next). `Unauthenticated` for an API token that is
-    unknown, revoked or expired, whose maker is disabled or gone, or whose agency is
-    gone; `RateLimited` when it has been used too often just now. Records the use
-    (flush only).
-    """
+    now: datetime,
+    settings: Settings,
+    limiter: RateLimiter | None,
+) -> tuple[TokenPrincipal, datetime] | None:
+    """`principal_for_api_token`, and the token's expiry (for `PrincipalCache`)."""
     if token is None or not is_api_token(token):
         return None
-    settings = settings or get_settings()
-    now = now or utcnow()
     digest = credentials.token_digest(token)
     found = session.execute(
         select(ApiToken, Agency, User)
@@ -247,7 +245,7 @@ def principal_for_api_token(
             # use is kept to the minute, and the next request of the minute records it.
             _forget_touch(row.token_sha256)
             log.debug("last use of API token %s not recorded: database busy", row.id)
-    return TokenPrincipal(
+    principal = TokenPrincipal(
         f"token:{row.name}",
         agency_id=agency.id,
         agency_kind=agency.kind,
@@ -256,6 +254,111 @@ def principal_for_api_token(
         token_id=row.id,
         scope=frozenset(Action(a) for a in row.actions) if row.actions is not None else None,
     )
+    return principal, row.expires_at
+
+
+def principal_for_api_token(
+    session: Session,
+    token: str | None,
+    *,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+    limiter: RateLimiter | None = None,
+) -> Principal | None:
+    """The integration an API token stands for.
+
+    None when `token` is not an API token at all (no `shk_` prefix: perhaps a session
+    token, for the caller to try next). `Unauthenticated` for an API token that is
+    unknown, revoked or expired, whose maker is disabled or gone, or whose agency is
+    gone; `RateLimited` when it has been used too often just now. Records the use
+    (flush only).
+    """
+    found = _check_and_take(
+        session,
+        token,
+        now=now or utcnow(),
+        settings=settings or get_settings(),
+        limiter=limiter,
+    )
+    return found[0] if found is not None else None
+
+
+class PrincipalCache:
+    """Good API tokens' principals, by the token's digest, for `seconds` (see above).
+
+    Only good answers are kept: an unknown or refused token is asked of the database
+    each time, so a token made a moment ago works at once. Thread-safe; one per app.
+    """
+
+    def __init__(self, seconds: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds or CACHE_SECONDS
+        self._clock = clock
+        self._kept: dict[str, tuple[TokenPrincipal, datetime, float]] = {}
+        self._lock = threading.Lock()
+        with _caches_lock:
+            _caches.add(self)
+
+    def cached(
+        self, token: str, *, now: datetime | None = None, settings: Settings | None = None
+    ) -> Principal | None:
+        """The principal of a token seen good within `seconds`, its rate limit taken;
+        None when the database must be asked (`principal`)."""
+        if not is_api_token(token):
+            return None
+        digest = credentials.token_digest(token)
+        with self._lock:
+            kept = self._kept.get(digest)
+            if kept is None:
+                return None
+            principal, expires_at, until = kept
+            if self._clock() >= until or expires_at <= (now or utcnow()):
+                del self._kept[digest]
+                return None
+        limiter_for(settings or get_settings()).take(principal.token_id)
+        return principal
+
+    def principal(
+        self,
+        session: Session,
+        token: str,
+        *,
+        now: datetime | None = None,
+        settings: Settings | None = None,
+    ) -> Principal | None:
+        """`principal_for_api_token`, remembered if good."""
+        found = _check_and_take(
+            session, token, now=now or utcnow(), settings=settings or get_settings(), limiter=None
+        )
+        if found is None:
+            return None
+        principal, expires_at = found
+        with self._lock:
+            if len(self._kept) >= MAX_CACHED:
+                self._kept.clear()  # a flood of distinct tokens: start again, never grow
+            self._kept[credentials.token_digest(token)] = (
+                principal,
+                expires_at,
+                self._clock() + self.seconds,
+            )
+        return principal
+
+    def forget(self, digest: str) -> None:
+        with self._lock:
+            self._kept.pop(digest, None)
+
+
+#: How long a server trusts a token it has seen good without asking the database again.
+CACHE_SECONDS = 5.0
+MAX_CACHED = 10_000
+_caches: weakref.WeakSet[PrincipalCache] = weakref.WeakSet()
+_caches_lock = threading.Lock()
+
+
+def _forget_everywhere(digest: str) -> None:
+    with _caches_lock:
+        caches = list(_caches)
+    for cache in caches:
+        cache.forget(digest)
 
 
 # --- Administration ----------------------------------------------------------------------
@@ -415,4 +518,9 @@ def revoke_token(
     row.revoked_at = now
     session.flush()
     _audit(session, actor, "token.revoke", row)
+    # Forgotten now and again once committed: a request between the two could have
+    # read the row as it was before this transaction.
+    digest = row.token_sha256
+    _forget_everywhere(digest)
+    event.listen(session, "after_commit", lambda _: _forget_everywhere(digest), once=True)
     return row.name, True

@@ -10,24 +10,31 @@
   mine) or raises `Unauthenticated` (mine, but no longer good). Nobody or an unknown
   token is 401 with `WWW-Authenticate` (see `errors.py`). The principal is resolved in a
   short transaction of its own, committed at once (a session's last use is written
-  there), so that no route's transaction waits on it.
+  there), so that no route's transaction waits on it. An API token seen good in the
+  last few seconds is answered from the app's `tokens.PrincipalCache` without the
+  database (the staleness bound is in `access/tokens.py`).
+
+Per request the work that blocks (the database) runs in the thread pool, and nothing
+else does: the dependencies here are `async` and hop to a thread only for a database
+call (a miss of the token cache, the route session's commit), since each hop costs
+about as much as a small query.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from shaheen.access import flows as access
+from shaheen.access import tokens
 from shaheen.access.credentials import TOKEN_PREFIX
 from shaheen.access.rules import Principal
 from shaheen.errors import Unauthenticated
-from shaheen.store.engine import session_scope
 
 #: Turns a bearer token into a principal, or None if the token is not its kind.
 Authenticator = Callable[[Session, str], Principal | None]
@@ -41,13 +48,7 @@ def person_session(session: Session, token: str) -> Principal | None:
 
 
 def _api_tokens() -> list[Authenticator]:
-    """Integrations' API tokens (`shaheen token create`), where this build has them."""
-    try:
-        tokens = importlib.import_module("shaheen.access.tokens")
-    except ModuleNotFoundError as exc:
-        if exc.name != "shaheen.access.tokens":
-            raise
-        return []
+    """Integrations' API tokens (`shaheen token create`)."""
     authenticator: Authenticator = tokens.principal_for_api_token
     return [authenticator]
 
@@ -62,7 +63,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
 
@@ -70,9 +71,29 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 
 
-def get_session(sessions: SessionsDep) -> Iterator[Session]:
-    with session_scope(sessions) as session:
+def _finish(session: Session, ok: bool) -> None:
+    try:
+        if ok:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def get_session(sessions: SessionsDep) -> AsyncIterator[Session]:
+    """`store.engine.session_scope` with one thread hop: making a session does no I/O
+    (it connects on first use, in the route's thread); committing does."""
+    session = sessions()
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, False)
+        raise
+    await run_in_threadpool(_finish, session, True)
 
 
 # Committed when the route returns, before the response is sent: a failed commit is
@@ -96,9 +117,34 @@ def authenticate(session: Session, token: str | None) -> Principal:
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_current_user(sessions: SessionsDep, credentials: BearerDep) -> Principal:
+def _token_cache(request: Request) -> tokens.PrincipalCache:
+    cache: tokens.PrincipalCache | None = getattr(request.app.state, "token_cache", None)
+    if cache is None:
+        cache = request.app.state.token_cache = tokens.PrincipalCache()
+    return cache
+
+
+def _authenticate_in_transaction(
+    sessions: sessionmaker[Session], token: str | None, cache: tokens.PrincipalCache
+) -> Principal:
     with sessions.begin() as session:
-        return authenticate(session, credentials.credentials if credentials else None)
+        if token and tokens.is_api_token(token):
+            principal = cache.principal(session, token.strip())
+            if principal is not None:
+                return principal
+        return authenticate(session, token)
+
+
+async def get_current_user(
+    request: Request, sessions: SessionsDep, credentials: BearerDep
+) -> Principal:
+    token = credentials.credentials if credentials else None
+    cache = _token_cache(request)
+    if token:
+        principal = cache.cached(token.strip())  # no I/O: stays on the event loop
+        if principal is not None:
+            return principal
+    return await run_in_threadpool(_authenticate_in_transaction, sessions, token, cache)
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
