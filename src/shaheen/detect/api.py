@@ -6,7 +6,10 @@ Lookups are what partners call most (HMA's `/m/lookup`), so they must not load t
 index from disk per request: each server process keeps one `Matcher`'s indexes in
 memory and brings them up to date with the banks at most once a second (a new entry
 is one cheap `max(id)` query away) and fully every minute (entries removed). A match
-is answered only from banks the caller may read (`knowledge.banks.readable_bank_ids`).
+is answered only from banks the caller may read (the rule of
+`knowledge.banks.readable_bank_names`); the banks' owners and TLPs are read with that
+once-a-second check, so a single-hash lookup costs no query for them, and a bank's
+new TLP takes effect within a second.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from shaheen.access.rules import Principal
+from shaheen.access.rules import Action, Principal, can_read, require
 from shaheen.api.deps import CurrentUser, SessionDep, SessionsDep
 from shaheen.api.errors import COMMON, problem_responses
 from shaheen.api.pagination import (
@@ -48,8 +51,8 @@ from shaheen.errors import BadInput
 from shaheen.ingest.api import UploadRefused, read_upload, upload_body
 from shaheen.ingest.media import sniff_mime
 from shaheen.knowledge import banks
-from shaheen.knowledge.enums import SignalType
-from shaheen.knowledge.models import HashBankEntry
+from shaheen.knowledge.enums import TLP, SignalType
+from shaheen.knowledge.models import HashBank, HashBankEntry
 from shaheen.store.engine import session_scope
 
 router = APIRouter(tags=["hashes"], responses=problem_responses(*COMMON))
@@ -74,6 +77,21 @@ class _Matchers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cached: dict[tuple[str, int], tuple[Matcher, int | None, float, float]] = {}
+        self._banks: dict[str, tuple[list[tuple[str, int | None, TLP]], float]] = {}
+
+    def readable(self, session: Session, by: Principal) -> set[str]:
+        """`banks.readable_bank_names`, from the banks as read within `CHECK_SECONDS`."""
+        require(by, Action.BANK_READ)
+        key = str(session.get_bind().engine.url)
+        now = time.monotonic()
+        with self._lock:
+            kept = self._banks.get(key)
+        if kept is None or now - kept[1] >= self.CHECK_SECONDS:
+            rows = session.execute(select(HashBank.name, HashBank.owner_agency_id, HashBank.tlp))
+            kept = ([(name, owner, tlp) for name, owner, tlp in rows], now)
+            with self._lock:
+                self._banks[key] = kept
+        return {name for name, owner, tlp in kept[0] if owner is None or can_read(by, owner, tlp)}
 
     def get(self, session: Session, settings: Settings) -> Matcher:
         """A matcher bound to `session` (a shallow copy: the indexes are shared)."""
@@ -200,7 +218,7 @@ def lookup_values(
     threshold: int | None = None,
 ) -> list[LookupResult]:
     """Each hash's matches in the banks `by` may read, closest first."""
-    readable = banks.readable_bank_names(session=session, by=by)  # bank.read, first
+    readable = _matchers.readable(session, by)  # bank.read, first
     settings = get_settings()
     limit = _threshold(settings, threshold)
     checked = [_checked(signal_type, v) for v in values]
