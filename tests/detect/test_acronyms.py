@@ -60,7 +60,7 @@ def test_support_in_the_same_post_makes_it_the_organisation(
 ) -> None:
     reading = lexicon.read(text)
     assert organisation in {hit.term.organisation for hit in reading.hits}
-    assert reading.unsupported == []
+    assert reading.unsupported == ()
     assert why in reading.support[organisation]
     assert "qqname" in mask(text, lexicon) or "qqslogan" in mask(text, lexicon)
 

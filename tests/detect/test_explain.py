@@ -38,14 +38,29 @@ def test_an_unsupported_acronym_is_shown_as_not_counted(
 def test_the_cascade_sees_propaganda_calls_that_rest_on_a_look_alike(
     model: TextClassifier, lexicon: Lexicon
 ) -> None:
-    texts = ["TTP ke sath shamil ho jao, jannat tumhari muntazir hai", "TTP patients need plasma"]
+    texts = [
+        "TTP ke sath shamil ho jao, jannat tumhari muntazir hai",
+        "TTP patients need plasma",
+        "join the TTP, brothers",
+        "Join Tehreek-e-Taliban Pakistan, brothers",  # a name: not this route
+    ]
     fast = model.fast_probabilities([mask(t, lexicon) for t in texts])
-    routes = model.cascade_routes(fast, texts, lexicon)
-    called = [model.labels[int(row.argmax())] for row in fast]
-    for route, label in zip(routes, called, strict=True):
-        assert (route == ROUTE_LOOKALIKE) == (label == "propaganda")
+    propaganda = model.labels.index("propaganda")
+    model.cascade_lookalike_ceiling, saved_ceiling = 1.01, model.cascade_lookalike_ceiling
+    try:  # without a ceiling: every propaganda call resting on a bare TTP goes
+        routes = model.cascade_routes(fast, texts, lexicon)
+    finally:
+        model.cascade_lookalike_ceiling = saved_ceiling
+    for route, row, text in zip(routes[:3], fast[:3], texts[:3], strict=True):
+        assert (route == ROUTE_LOOKALIKE) == (int(row.argmax()) == propaganda), text
+    assert ROUTE_LOOKALIKE in routes
+    assert routes[3] != ROUTE_LOOKALIKE
+    # with the ceiling, only calls the fast stage is unsure of
+    for route, row in zip(model.cascade_routes(fast, texts, lexicon), fast, strict=True):
+        if route == ROUTE_LOOKALIKE:
+            assert row[propaganda] < model.cascade_lookalike_ceiling
     model.cascade_threshold, saved = 0.0, model.cascade_threshold
     try:  # 0 turns the embedding stage off, for this route too
-        assert model.cascade_routes(fast, texts, lexicon) == [None, None]
+        assert model.cascade_routes(fast, texts, lexicon) == [None] * 4
     finally:
         model.cascade_threshold = saved

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
+from types import MappingProxyType
 
 import ahocorasick
 
@@ -97,14 +98,19 @@ class Hit:
     matched: str
 
 
+_NO_SUPPORT: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What a text names: the hits that count, and the ambiguous acronyms that do not
     (no support in the text), with why each ambiguous one that counts does."""
 
     hits: list[Hit]
-    unsupported: list[Hit] = field(default_factory=list)
-    support: dict[str, str] = field(default_factory=dict)  # organisation -> why
+    unsupported: tuple[Hit, ...]
+    support: Mapping[str, str]  # organisation -> why
+    #: The text normalised, as scanned (masking reuses it where nothing is replaced).
+    normalised: str = ""
 
 
 class Lexicon:
@@ -186,8 +192,8 @@ class Lexicon:
     def _read(self, text: str) -> Reading:
         normalised = normalise(text)
         hits = self._scan(text, normalised)
-        if not any(hit.term.ambiguous for hit in hits):
-            return Reading(hits) if hits else _NOTHING
+        if not hits or not any(hit.term.ambiguous for hit in hits):
+            return Reading(hits, (), _NO_SUPPORT, normalised)
         firm = {hit.term.organisation for hit in hits if not hit.term.ambiguous}
         arabic = _ARABIC_LETTER.search(text) is not None
         counted: list[Hit] = []
@@ -217,7 +223,7 @@ class Lexicon:
             else:
                 support[organisation] = why
                 counted.append(hit)
-        return Reading(counted, unsupported, support)
+        return Reading(counted, tuple(unsupported), support, normalised)
 
     def _scan(self, text: str, normalised: str) -> list[Hit]:
         candidates = [
@@ -241,7 +247,7 @@ class Lexicon:
         return hits
 
 
-_NOTHING = Reading([])
+_NOTHING = Reading([], (), _NO_SUPPORT)
 
 
 def _ambiguous_hashtags(terms: list[Term]) -> list[Term]:
