@@ -72,8 +72,8 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
     console.print(
         f"\nLeft for you on this instance: {open_cases} open cases, a public tip and a "
         "referral past its SLA. Sign in as one of the people above (`shaheen login "
-        "reviewer`: the temporary password, then a new one, then the code your "
-        "authenticator app shows for the otpauth URI), and try:\n"
+        "reviewer`: the temporary password, the code your authenticator app shows "
+        "for the otpauth URI, then a password of your own), and try:\n"
         "  shaheen review queue          the open cases, highest priority first\n"
         "  shaheen review show CASE      one case: account, posts, signals, reasons\n"
         "  shaheen tip list              the public reports\n"
