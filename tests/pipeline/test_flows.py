@@ -97,7 +97,6 @@ def test_one_scanner_factory_honours_the_settings(
         model_dir=tmp_path / "models",
         media_dir=tmp_path / "media",
         index_dir=tmp_path / "index",
-        keys_dir=None,
         match_threshold=10,
         cascade_threshold=0.42,
     )
@@ -114,7 +113,6 @@ def test_an_unknown_engine_is_refused(sessions: sessionmaker[Session], tmp_path:
         model_dir=tmp_path,
         media_dir=tmp_path,
         index_dir=tmp_path,
-        keys_dir=None,
         match_threshold=10,
         engine="spark",
     )

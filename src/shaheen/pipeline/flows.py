@@ -41,12 +41,12 @@ from shaheen.review import service as review
 
 @dataclass(frozen=True)
 class ScanSetup:
-    """Where a scanner finds its model, media, index and keys, and how it decides."""
+    """Where a scanner finds its model, media and index, and how it decides. (Evidence
+    snapshots of opened cases are `scan`'s business: it takes the signer.)"""
 
     model_dir: Path
     media_dir: Path
     index_dir: Path
-    keys_dir: Path | None  # None: no evidence snapshots of opened cases
     match_threshold: int
     cascade_threshold: float | None = None
     engine: str = "local"
@@ -60,7 +60,6 @@ class ScanSetup:
             model_dir=settings.model_dir,
             media_dir=settings.media_dir,
             index_dir=settings.index_dir,
-            keys_dir=settings.keys_dir,
             match_threshold=settings.match_threshold,
             cascade_threshold=settings.cascade_threshold,
             engine=engine,
@@ -72,19 +71,19 @@ class ScanSetup:
 def build_scanner(sessions: sessionmaker[Session], setup: ScanSetup) -> Iterator[Scanner]:
     """A scanner as configured; the matcher's session stays open while it is used."""
     engine = make_engine(setup.engine, setup.ray_address)  # a wrong name fails before work
-    with sessions.begin() as session:  # the bootstrap model is recorded on first use
-        lexicon = detection.lexicon_in_force(session=session)
-        model = detection.active_model(
-            setup.model_dir, lexicon, setup.cascade_threshold, session=session
-        )
-    with sessions() as matcher_session:
-        matcher = Matcher.load(matcher_session, setup.index_dir, setup.match_threshold)
-        media = MediaStage(MediaStore(setup.media_dir), HashMatchDetector(matcher))
-        try:
+    try:
+        with sessions.begin() as session:  # the bootstrap model is recorded on first use
+            lexicon = detection.lexicon_in_force(session=session)
+            model = detection.active_model(
+                setup.model_dir, lexicon, setup.cascade_threshold, session=session
+            )
+        with sessions() as matcher_session:
+            matcher = Matcher.load(matcher_session, setup.index_dir, setup.match_threshold)
+            media = MediaStage(MediaStore(setup.media_dir), HashMatchDetector(matcher))
             yield Scanner(lexicon=lexicon, model=model, media=media, engine=engine)
-        finally:
-            if isinstance(engine, RayEngine) and not setup.ray_address:
-                engine.shutdown()  # the local Ray instance this scan started
+    finally:
+        if isinstance(engine, RayEngine) and not setup.ray_address:
+            engine.shutdown()  # the local Ray instance this scan started, also on a failure
 
 
 def scan(
