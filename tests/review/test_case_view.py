@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shaheen.detect.enums import SubjectKind
-from shaheen.detect.models import Signal
 from shaheen.errors import NotFound
 from shaheen.ingest.enums import ObservedStatus, StatusSubject
 from shaheen.ingest.models import Account, Post, StatusObservation
 from shaheen.review import service
 from shaheen.review.models import Case
+from tests.factories import post_signal
 from tests.review.conftest import Desk
 
 
@@ -32,15 +31,11 @@ def test_the_case_view_shows_account_posts_signals_and_statuses(desk: Desk) -> N
         session.add(post)
         session.flush()
         session.add(
-            Signal(
-                detector="classifier",
-                detector_version="t",
-                subject=SubjectKind.POST,
-                platform_id=account.platform_id,
-                account_id=account.id,
-                post_id=post.id,
-                label="propaganda",
-                score=0.93,
+            post_signal(
+                post,
+                "classifier",
+                "propaganda",
+                0.93,
                 evidence={"probabilities": {"propaganda": 0.93}},
             )
         )

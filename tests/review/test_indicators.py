@@ -7,13 +7,13 @@ import uuid
 from sqlalchemy.orm import Session
 
 from shaheen.access.rules import system
-from shaheen.detect.enums import SubjectKind
-from shaheen.detect.models import Indicator, Signal
+from shaheen.detect.models import Indicator
 from shaheen.ingest.models import Account, Post
 from shaheen.platforms.service import get_by_code
 from shaheen.review import service
 from shaheen.review.enums import CaseStatus
 from shaheen.review.models import Case
+from tests.factories import post_signal
 from tests.review.conftest import Desk
 
 
@@ -36,16 +36,7 @@ def _account_with_phone(session: Session, agency_id: int, phone: str, status: Ca
                 account_id=account.id,
                 platform_id=x.id,
             ),
-            Signal(
-                detector="classifier",
-                detector_version="t",
-                subject=SubjectKind.POST,
-                platform_id=x.id,
-                account_id=account.id,
-                post_id=post.id,
-                label="propaganda",
-                score=0.9,
-            ),
+            post_signal(post, "classifier", "propaganda", 0.9),
             Case(
                 agency_id=agency_id,
                 account_id=account.id,

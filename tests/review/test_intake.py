@@ -9,8 +9,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shaheen.audit.models import AuditEvent
-from shaheen.detect.enums import SubjectKind
-from shaheen.detect.models import Signal
 from shaheen.detect.schemas import AccountAssessment
 from shaheen.ingest.models import Account, Post
 from shaheen.knowledge import service as knowledge
@@ -20,6 +18,7 @@ from shaheen.review.enums import CaseStatus, DismissReason, Verdict
 from shaheen.review.models import Case
 from shaheen.review.rules import Proposed, case_priority
 from shaheen.review.schemas import IntakeResult
+from tests.factories import post_signal
 from tests.review.conftest import Desk
 
 LAST_POST = datetime(2026, 11, 20, tzinfo=UTC)
@@ -104,19 +103,7 @@ def _propaganda_post(session: Session, account_id: int, number: int) -> None:
         ("classifier", "propaganda", 0.95, None),
         ("lexicon", "names_organisation", 1.0, ttp),
     ):
-        session.add(
-            Signal(
-                detector=detector,
-                detector_version="t",
-                subject=SubjectKind.POST,
-                platform_id=x.id,
-                account_id=account_id,
-                post_id=post.id,
-                organisation_id=organisation,
-                label=label,
-                score=score,
-            )
-        )
+        session.add(post_signal(post, detector, label, score, organisation_id=organisation))
     session.flush()
 
 

@@ -6,13 +6,12 @@ from sqlalchemy.orm import Session
 
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.agencies.service import ensure_agency, ensure_user
-from shaheen.detect.enums import SubjectKind
-from shaheen.detect.models import Signal
 from shaheen.ingest.models import Account, Post
 from shaheen.platforms.service import get_by_code
 from shaheen.review.enums import DismissReason, Verdict
 from shaheen.review.models import Case, Decision
 from shaheen.review.service import training_labels
+from tests.factories import post_signal
 
 
 def _account_with_posts(session: Session, name: str, posts: list[tuple[str, float, bool]]) -> int:
@@ -27,31 +26,9 @@ def _account_with_posts(session: Session, name: str, posts: list[tuple[str, floa
         )
         session.add(post)
         session.flush()
-        session.add(
-            Signal(
-                detector="classifier",
-                detector_version="t",
-                subject=SubjectKind.POST,
-                platform_id=x.id,
-                account_id=account.id,
-                post_id=post.id,
-                label="propaganda",
-                score=score,
-            )
-        )
+        session.add(post_signal(post, "classifier", "propaganda", score))
         if names:
-            session.add(
-                Signal(
-                    detector="lexicon",
-                    detector_version="t",
-                    subject=SubjectKind.POST,
-                    platform_id=x.id,
-                    account_id=account.id,
-                    post_id=post.id,
-                    label="names_organisation",
-                    score=1.0,
-                )
-            )
+            session.add(post_signal(post, "lexicon", "names_organisation", 1.0))
     session.flush()
     return account.id
 
