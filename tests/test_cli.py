@@ -266,3 +266,19 @@ def test_hostile_text_prints_as_text(tmp_path: Path) -> None:
     assert listed.returncode == 0
     assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout
     assert "[bold red]URGENT[/]" in listed.stdout and "\\x1b[2J" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("review", "show", "99999999999999999999999"),
+        ("refer", "show", "0"),
+        ("ingest", "errors", "18446744073709551616"),
+        ("audit", "log", "--before", "-1"),
+    ],
+)
+def test_ids_no_database_can_hold_are_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """An id past 64 bits (or below 1) is refused by the argument parser, not by a driver."""
+    result = shaheen(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "Invalid value" in result.stderr

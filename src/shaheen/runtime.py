@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Annotated
 
+import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.access.rules import SYSTEM
 from shaheen.config import Settings, get_settings
 from shaheen.store import migrate
+from shaheen.store.base import MAX_ID
 from shaheen.store.engine import check_connection, make_engine, session_factory
+
+#: A case's, referral's or run's id on the command line: a number a database can hold,
+#: refused by the argument parser otherwise (a usage error, not a driver's traceback).
+RecordId = Annotated[int, typer.Argument(min=1, max=MAX_ID, show_default=False)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import StringConstraints
 
-MAX_ID = 2**63 - 1
+from shaheen.store.base import MAX_ID
+
 #: Printable text: no NUL (PostgreSQL cannot store it in text) and no other C0 control
 #: but tab and newlines.
 _TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"

@@ -12,6 +12,7 @@ from rich.markup import escape
 from shaheen.audit import checkpoints, service
 from shaheen.errors import ShaheenError
 from shaheen.runtime import open_database
+from shaheen.store.base import MAX_ID
 from shaheen.store.engine import serialise_writers, session_scope
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -91,7 +92,9 @@ def checkpoint_(
 @app.command("log")
 def log(
     limit: int = typer.Option(50, help="how many entries"),
-    before: int | None = typer.Option(None, help="older than this sequence number"),
+    before: int | None = typer.Option(
+        None, min=1, max=MAX_ID, help="older than this sequence number"
+    ),
     actor: str | None = typer.Option(None),
     action: str | None = typer.Option(None, help="e.g. case.decide, referral.status"),
     object_type: str | None = typer.Option(None, "--object", help="case, referral, user…"),

@@ -36,6 +36,7 @@ from shaheen.ingest.media import MediaStore
 from shaheen.ingest.schemas import ErrorLine, RunResult
 from shaheen.runtime import Database, cli_actor, open_database
 from shaheen.safe_output import terminal
+from shaheen.store.base import MAX_ID
 from shaheen.store.engine import session_scope, write_scope
 
 console = Console()
@@ -255,7 +256,9 @@ def runs(limit: int = typer.Option(20, help="how many of the latest runs")) -> N
 
 @app.command()
 def errors(
-    run: int | None = typer.Argument(None, help="run id; default: the latest run"),
+    run: int | None = typer.Argument(
+        None, min=1, max=MAX_ID, help="run id; default: the latest run"
+    ),
     limit: int = typer.Option(50, help="how many errors to show"),
 ) -> None:
     """The records a run could not import, with file, location and reason."""

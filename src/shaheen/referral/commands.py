@@ -16,7 +16,7 @@ from shaheen.access.current import current_principal
 from shaheen.access.rules import SYSTEM
 from shaheen.config import get_settings
 from shaheen.referral.enums import EventSource, ReferralStatus
-from shaheen.runtime import open_database
+from shaheen.runtime import RecordId, open_database
 from shaheen.store.engine import session_scope
 
 if TYPE_CHECKING:  # imported where used: `shaheen --help` stays fast
@@ -49,7 +49,7 @@ def _signer() -> Signer:
 
 
 @refer_app.command("create")
-def create(case: int) -> None:
+def create(case: RecordId) -> None:
     """A draft referral from a case a reviewer referred (with a signed evidence snapshot)."""
     from shaheen.referral import service
 
@@ -61,7 +61,7 @@ def create(case: int) -> None:
 
 
 @refer_app.command("send")
-def send(referral: int) -> None:
+def send(referral: RecordId) -> None:
     """Build the platform's package and send it through the platform's channel."""
     from shaheen.referral import flows
 
@@ -79,7 +79,7 @@ def send(referral: int) -> None:
 
 
 @refer_app.command("show")
-def show(referral: int) -> None:
+def show(referral: RecordId) -> None:
     """A referral, its items and every status change (JSON)."""
     from shaheen.referral import service
 
@@ -92,7 +92,7 @@ def show(referral: int) -> None:
 
 @track_app.command("record")
 def record(
-    referral: int,
+    referral: RecordId,
     status: ReferralStatus,
     reference: str | None = typer.Option(None, help="the platform's reference"),
     note: str = typer.Option(""),

@@ -17,7 +17,7 @@ from shaheen.config import get_settings
 from shaheen.detect.enums import INDICATOR_KINDS
 from shaheen.detect.schemas import IndicatorSummary
 from shaheen.review.enums import CaseStatus, Verdict
-from shaheen.runtime import open_database
+from shaheen.runtime import RecordId, open_database
 from shaheen.safe_output import csv_row, terminal
 from shaheen.store.engine import session_scope
 
@@ -83,7 +83,7 @@ def queue_(
 
 
 @app.command()
-def claim(case: int) -> None:
+def claim(case: RecordId) -> None:
     """Take a case from the queue (as the signed-in reviewer)."""
     from shaheen.review import service
 
@@ -94,7 +94,7 @@ def claim(case: int) -> None:
 
 
 @app.command()
-def assign(case: int, to: str = typer.Option(..., help="the reviewer")) -> None:
+def assign(case: RecordId, to: str = typer.Option(..., help="the reviewer")) -> None:
     """Give a case to a reviewer (supervisors)."""
     from shaheen.review import service
 
@@ -127,7 +127,7 @@ def precision(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 def decide(
-    case: int,
+    case: RecordId,
     verdict: Verdict = typer.Argument(..., help="refer | dismiss | escalate | needs_translation"),
     reason: str = typer.Option(..., help="reason code (see README: Review)"),
     organisation: str | None = typer.Option(None, help="required to refer"),
@@ -157,7 +157,7 @@ def decide(
 
 
 @app.command()
-def show(case: int) -> None:
+def show(case: RecordId) -> None:
     """A case: the account, its posts, the signals with their evidence, the risk reasons
     and the decisions taken (JSON)."""
     from shaheen.review import service
@@ -238,7 +238,7 @@ def _indicator_row(entry: IndicatorSummary) -> list[object]:
 
 
 def evidence_export(
-    case: int,
+    case: RecordId,
     output: Path = typer.Option(None, help="the zip to write (default: case-N-evidence.zip)"),
 ) -> None:
     """Write a case's evidence bundle for a court or a mutual legal assistance request

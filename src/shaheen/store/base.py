@@ -28,6 +28,9 @@ NAMING_CONVENTION = {
 
 #: A 64-bit key on PostgreSQL; SQLite needs plain INTEGER for its rowid alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: The largest id either database can hold: anything past it is refused at the boundary
+#: (the CLI's `RecordId`, the API's `ObjectId`), never handed to a driver.
+MAX_ID = 2**63 - 1
 
 #: Schemaless details (evidence, raw records): JSONB where the database has it. Python
 #: None is stored as SQL NULL, not as the JSON literal `null`.
