@@ -11,18 +11,23 @@ STAMP  := $(VENV)/.installed
 export SHAHEEN_DATABASE_URL ?= sqlite:///./var/shaheen.db
 
 # vpdq (Meta's video hash) builds against FFmpeg's libraries, and the tests encode
-# synthetic videos with the ffmpeg command: installed with apt-get when missing.
+# synthetic videos with the ffmpeg command; WeasyPrint (report PDFs) needs Pango; the
+# browser tests drive Debian's chromium; the web app serves Noto Nastaliq Urdu and Noto
+# Naskh Arabic from fonts-noto-core. Installed with apt-get when missing.
 FFMPEG_PC := libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample
 APT_PACKAGES := pkg-config cmake g++ ffmpeg libavcodec-dev libavformat-dev libavutil-dev \
-	libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev
+	libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium fonts-noto-core
+NASTALIQ := /usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-deps bench-deps demo test lint typecheck unit clean
 
 system-deps:
 	@if ! command -v ffmpeg >/dev/null || ! command -v cmake >/dev/null \
-	    || ! pkg-config --exists $(FFMPEG_PC) 2>/dev/null; then \
-	  echo "installing FFmpeg and its development libraries (for vpdq)"; \
+	    || ! pkg-config --exists $(FFMPEG_PC) 2>/dev/null || ! command -v chromium >/dev/null \
+	    || ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || [ ! -f $(NASTALIQ) ]; then \
+	  echo "installing FFmpeg (vpdq), Pango (WeasyPrint), chromium and Noto fonts"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    $(APT_PACKAGES) >/dev/null; \
