@@ -282,3 +282,10 @@ def test_ids_no_database_can_hold_are_usage_errors(tmp_path: Path, args: tuple[s
     result = shaheen(*args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "Invalid value" in result.stderr
+
+
+def test_track_record_at_needs_an_iso_time(tmp_path: Path) -> None:
+    result = shaheen("track", "record", "1", "removed", "--at", "yesterday", cwd=tmp_path)
+    assert result.returncode == 5, result.stderr
+    assert "--at 'yesterday' is not an ISO 8601 time" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from shaheen.audit.models import AuditEvent
-from shaheen.errors import IllegalTransition, SafeguardViolation
+from shaheen.errors import BadInput, IllegalTransition, SafeguardViolation
 from shaheen.referral import rules, service
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
@@ -169,3 +169,34 @@ def test_the_board_counts_a_platform_s_referrals(desk: Desk) -> None:
             "draft": 1,
         }
     assert second
+
+
+def test_an_answer_keeps_when_the_platform_gave_it_and_when_it_was_recorded(desk: Desk) -> None:
+    referral_id = referred(desk)
+    move(desk, referral_id, S.SENT, at=T0)
+    answered = T0 + timedelta(hours=3)
+    before = datetime.now(UTC)
+    move(desk, referral_id, S.REMOVED, at=answered)
+    with desk.sessions() as session:
+        view = service.referral_view(
+            session=session, by=desk.as_("liaison"), referral_id=referral_id
+        )
+    (removed,) = [e for e in view.events if e.to_status == "removed"]
+    assert removed.at == answered
+    assert removed.recorded_at >= before > answered  # recorded now, answered earlier
+    assert load(desk, referral_id).closed_at == answered  # the SLA counts the answer's time
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        (datetime(2026, 11, 2, 9, 0), "no time zone"),  # no zone: the point
+        (datetime.now(UTC) + timedelta(hours=2), "in the future"),
+    ],
+)
+def test_an_answer_time_needs_a_zone_and_a_past(desk: Desk, at: datetime, message: str) -> None:
+    referral_id = referred(desk)
+    move(desk, referral_id, S.SENT, at=T0)
+    with pytest.raises(BadInput, match=message):
+        move(desk, referral_id, S.REMOVED, at=at)
+    assert load(desk, referral_id).status is S.SENT

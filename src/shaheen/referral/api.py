@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -55,7 +55,11 @@ class AnswerCreate(BaseModel):
     status: ReferralStatus
     platform_reference: Code | None = None
     note: Text = ""
-    at: AwareDatetime | None = None
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="when the platform answered (default: now); the event's `recorded_at` "
+        "is when it was recorded here",
+    )
 
 
 def _view(sessions: sessionmaker[Session], by: Principal, referral_id: int) -> ReferralView:

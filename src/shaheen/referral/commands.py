@@ -96,10 +96,27 @@ def record(
     status: ReferralStatus,
     reference: str | None = typer.Option(None, help="the platform's reference"),
     note: str = typer.Option(""),
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help="when the platform answered, ISO 8601 with a zone (2026-05-01T10:00+05:00); "
+        "default: now. The time it is recorded is kept as well.",
+    ),
 ) -> None:
     """Record a platform's answer by hand (illegal moves are refused and audited)."""
+    from datetime import datetime
+
+    from shaheen.errors import BadInput
     from shaheen.referral import service
 
+    answered = None
+    if at is not None:
+        try:
+            answered = datetime.fromisoformat(at)
+        except ValueError:
+            raise BadInput(
+                f"--at {at!r} is not an ISO 8601 time (2026-05-01T10:00+05:00)"
+            ) from None
     database = open_database()
     service.record_status(
         database.sessions,
@@ -109,6 +126,7 @@ def record(
         by=current_principal(database),
         platform_reference=reference,
         note=note,
+        at=answered,
     )
     console.print(f"referral {referral}: {status.value}")
 

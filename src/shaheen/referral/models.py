@@ -73,7 +73,11 @@ class ReferralEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     platform_reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+    # When it happened (a platform's answer: when the platform gave it) and when we wrote
+    # it down: an answer read in an e-mail a day late must not look a day slow to the SLA
+    # figures, and the delay in recording is itself worth seeing.
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WebhookDelivery(Base):

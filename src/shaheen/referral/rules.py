@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shaheen.errors import IllegalTransition
+from shaheen.errors import BadInput, IllegalTransition
 from shaheen.referral.enums import ReferralStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -65,3 +65,16 @@ def escalation_due(
     if now >= due + timedelta(hours=sla_hours):
         return SUPERVISOR
     return max(level, REMINDER)
+
+
+#: How far ahead of our clock a recorded answer's time may be (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_answer_time(at: datetime, now: datetime) -> None:
+    """An answer's time (when the platform gave it) must carry a zone and not lie in the
+    future: SLA figures are measured from it."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise BadInput(f"{at.isoformat()} has no time zone: write it as 2026-05-01T10:00+05:00")
+    if at > now + CLOCK_SKEW:
+        raise BadInput(f"{at.isoformat()} is in the future: when did the platform answer?")

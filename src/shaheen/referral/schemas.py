@@ -28,9 +28,13 @@ class ReferralItemView(BaseModel):
 
 
 class ReferralEventView(BaseModel):
+    """One status change: `at` when it happened (for a platform's answer, when the
+    platform gave it), `recorded_at` when Shaheen recorded it."""
+
     model_config = ConfigDict(frozen=True)
 
     at: datetime
+    recorded_at: datetime
     from_status: str | None
     to_status: str
     source: str

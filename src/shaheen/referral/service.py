@@ -128,7 +128,10 @@ def record_status(
     at: datetime | None = None,
 ) -> None:
     """Move a referral to `status` if the rules allow it and `by` may (a liaison officer
-    of the referral's agency, or the server's own jobs); refused moves are audited."""
+    of the referral's agency, or the server's own jobs); refused moves are audited.
+
+    `at` is when the platform answered (the event's `occurred_at`; now if not given);
+    the event's `recorded_at` is always now, when it was recorded here."""
     with audit.attempt(
         sessions,
         **identity(by),
@@ -139,6 +142,8 @@ def record_status(
     ) as session:
         acting(session, by)
         referral = referral_for(session, by, referral_id, write=True)
+        if at is not None:
+            rules.check_answer_time(at, utcnow())
         apply_status(
             session,
             referral,
@@ -229,6 +234,7 @@ def _event(
     note: str = "",
     at: datetime | None = None,
 ) -> None:
+    now = utcnow()
     session.add(
         ReferralEvent(
             referral_id=referral.id,
@@ -238,7 +244,8 @@ def _event(
             actor_id=actor_id,
             platform_reference=platform_reference,
             note=note,
-            occurred_at=at or utcnow(),
+            occurred_at=at or now,
+            recorded_at=now,
         )
     )
     session.flush()
@@ -359,6 +366,7 @@ def referral_view(*, session: Session, by: Principal, referral_id: int) -> Refer
         events=[
             ReferralEventView(
                 at=e.occurred_at,
+                recorded_at=e.recorded_at,
                 from_status=e.from_status.value if e.from_status else None,
                 to_status=e.to_status.value,
                 source=e.source.value,
