@@ -97,6 +97,16 @@ class Settings(BaseSettings):
         default="Asia/Karachi",
         description="zone of exports that write local times without one (WhatsApp)",
     )
+    report_timezone: str = Field(
+        default="Asia/Karachi",
+        description="zone whose calendar weeks and months the reports count in",
+    )
+    report_min_count: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="counts below this are suppressed in published (transparency) reports",
+    )
     sql_echo: bool = False
     checkpoint_dir: Path | None = Field(
         default=None,
@@ -142,7 +152,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return url
 
-    @field_validator("export_timezone")
+    @field_validator("export_timezone", "report_timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
         try:

@@ -1,6 +1,10 @@
-"""Shapes of the figures `shaheen stats` prints and the API will serve."""
+"""Shapes of the figures `shaheen stats` prints, and of the reports' figures that
+`shaheen report`, the API and the templates give."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -23,3 +27,123 @@ class Stats(BaseModel):
 
     platforms: list[PlatformStats]
     totals: PlatformStats
+
+
+# -- the reports' figures (see definitions.py for what each one counts) ----------------------
+#
+# Counts and rates are `None` only in a published report, where they were suppressed
+# (see `flows.publish`); the figures as computed always carry numbers.
+
+
+class TimeToRemoval(BaseModel):
+    """Hours from sending to the first removal or geo-block."""
+
+    count: int | None = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+    within_1h: float | None = None
+    within_24h: float | None = None
+    within_72h: float | None = None
+
+
+class Outcomes(BaseModel):
+    """What became of one cohort of referrals (one platform, agency, organisation or all)."""
+
+    key: str = "all"
+    name: str = "All"
+    sent: int | None = 0
+    removed: int | None = 0
+    geo_blocked: int | None = 0
+    rejected: int | None = 0
+    no_answer: int | None = 0
+    pending: int | None = 0
+    reinstated: int | None = 0
+    answered: int | None = 0
+    answered_within_sla: int | None = 0
+    compliance: float | None = None
+    no_answer_share: float | None = None
+    within_sla: float | None = None
+    time_to_removal: TimeToRemoval = Field(default_factory=TimeToRemoval)
+    accounts_removed: int | None = 0
+    followers_of_removed: int | None = 0
+
+
+class BacklogFigures(BaseModel):
+    """Unanswered referrals and open review cases at the cut-off."""
+
+    referrals: int | None = 0
+    median_age_hours: float | None = None
+    oldest_age_hours: float | None = None
+    by_age: dict[str, int | None] = Field(default_factory=dict)
+    by_platform: dict[str, int | None] = Field(default_factory=dict)
+    review_cases: int | None = 0
+    review_oldest_hours: float | None = None
+
+
+class TrendWeek(BaseModel):
+    """One week of the trend: its cohort's referrals and removals, and the backlog at its
+    end (or at the cut-off, for a week not over by then)."""
+
+    week: str
+    start: datetime
+    sent: int | None = 0
+    acted: int | None = 0
+    backlog: int | None = 0
+
+
+class Precision(BaseModel):
+    """Decided cases and how many were referred, for one detector, language or group."""
+
+    key: str
+    decided: int | None = 0
+    referred: int | None = 0
+    dismissed: int | None = 0
+    precision: float | None = None
+
+
+class DetectorQuality(BaseModel):
+    by_detector: list[Precision] = Field(default_factory=list)
+    by_language: list[Precision] = Field(default_factory=list)
+    by_organisation: list[Precision] = Field(default_factory=list)
+
+
+class PeriodView(BaseModel):
+    kind: str
+    label: str
+    zone: str
+    first_day: date
+    last_day: date
+    start: datetime
+    end: datetime
+    description: str
+
+
+class DefinitionView(BaseModel):
+    key: str
+    name: str
+    text: str
+
+
+class Report(BaseModel):
+    """Every figure of one report, as the templates, the CSV, JSON and the API give it."""
+
+    kind: str  # weekly | monthly | transparency
+    title: str
+    period: PeriodView
+    previous_period: PeriodView
+    cutoff: datetime
+    generated_at: datetime
+    # Set on a published report: counts from 1 to this minus one are hidden (None).
+    suppressed_below: int | None = None
+    totals: Outcomes
+    previous: Outcomes
+    by_platform: list[Outcomes] = Field(default_factory=list)
+    by_agency: list[Outcomes] = Field(default_factory=list)
+    by_organisation: list[Outcomes] = Field(default_factory=list)
+    backlog: BacklogFigures = Field(default_factory=BacklogFigures)
+    trend: list[TrendWeek] = Field(default_factory=list)
+    quality: DetectorQuality = Field(default_factory=DetectorQuality)
+    # Tasks by agency and regulator outcomes for phone numbers (issue 18's models): None
+    # until `shaheen.tasks` has an outcome-count service to read them from.
+    tasks: dict[str, Any] | None = None
+    definitions: list[DefinitionView] = Field(default_factory=list)

@@ -1,22 +1,55 @@
-"""The figures every stage adds to: per platform, what is stored and where it stands."""
+"""The figures every stage adds to: per platform, what is stored and where it stands
+(`collect`, for `shaheen stats`); and the reports' figures of a period, computed from
+the event records (`compute`), as `definitions.py` defines them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from shaheen.access.rules import Action, Principal, require
+from shaheen.agencies.models import Agency
 from shaheen.detect.models import Signal
-from shaheen.ingest.models import Account, IngestError, Post, PostMedia
+from shaheen.ingest.models import Account, FollowerObservation, IngestError, Post, PostMedia
+from shaheen.knowledge.models import Organisation
 from shaheen.platforms.models import Platform
 from shaheen.referral.enums import ReferralStatus
-from shaheen.referral.models import Referral
-from shaheen.reports.schemas import PlatformStats, Stats
-from shaheen.review.models import Case
+from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
+from shaheen.reports import rules
+from shaheen.reports.definitions import ACTED, ANSWERS, DEFINITIONS, TREND_WEEKS
+from shaheen.reports.schemas import (
+    BacklogFigures,
+    DefinitionView,
+    DetectorQuality,
+    Outcomes,
+    PeriodView,
+    PlatformStats,
+    Precision,
+    Report,
+    Stats,
+    TimeToRemoval,
+    TrendWeek,
+)
+from shaheen.review.enums import Verdict
+from shaheen.review.models import Case, Decision
 from shaheen.review.rules import OPEN_STATUSES
+from shaheen.store.base import utcnow
 
 UNKNOWN_PLATFORM = "unknown"
 
@@ -99,3 +132,491 @@ def figures(*, session: Session, by: Principal) -> Stats:
     if Action.AUDIT_READ not in by.actions:
         require(by, Action.CASE_READ)
     return collect(session=session)
+
+
+# -- the reports' figures, from the event records --------------------------------------------
+#
+# Every figure below is computed from referral events, decisions, cases and follower
+# observations as they stood at the cut-off; nothing reads a stored counter or a
+# referral's current status, which a later event would have changed. The database does
+# the aggregation: one pass over the events gives each referral's facts (when it was
+# sent, first acted on, first answered; which answers it ever got), and GROUP BY turns
+# those into counts per platform × agency × organisation, which add up into every
+# breakdown and the totals. Python sees one row per group, and one row per removed
+# referral for the times to removal.
+
+E = ReferralEvent
+S = ReferralStatus
+
+
+def _ever(status: ReferralStatus) -> ColumnElement[Any]:
+    return func.max(case((E.to_status == status, 1), else_=0))
+
+
+def _facts(cutoff: datetime, cohort: tuple[datetime, datetime] | None = None) -> Subquery:
+    """One row per referral sent by the cut-off: its facts from its events up to then.
+
+    With `cohort`, only referrals first sent in `[start, end)` (a referral is sent once:
+    the rules allow `sent` only from `draft`, so its one `sent` event is its first)."""
+    query = (
+        select(
+            E.referral_id.label("referral_id"),
+            func.min(case((E.to_status == S.SENT, E.occurred_at))).label("sent_at"),
+            func.min(case((E.to_status.in_(ACTED), E.occurred_at))).label("acted_at"),
+            func.min(case((E.to_status.in_(ANSWERS), E.occurred_at))).label("answered_at"),
+            _ever(S.REMOVED).label("removed"),
+            _ever(S.GEO_BLOCKED).label("geo_blocked"),
+            _ever(S.REJECTED).label("rejected"),
+            _ever(S.NO_RESPONSE).label("no_response"),
+            _ever(S.REINSTATED).label("reinstated"),
+        )
+        .where(E.occurred_at <= cutoff)
+        .group_by(E.referral_id)
+    )
+    if cohort is not None:
+        sent_in = select(E.referral_id).where(
+            E.to_status == S.SENT, E.occurred_at >= cohort[0], E.occurred_at < cohort[1]
+        )
+        query = query.where(E.referral_id.in_(sent_in))
+    return query.subquery("facts")
+
+
+@dataclass
+class _Tally:
+    """Additive counts of one group of referrals."""
+
+    sent: int = 0
+    removed: int = 0
+    geo_blocked: int = 0
+    rejected: int = 0
+    no_answer: int = 0
+    pending: int = 0
+    reinstated: int = 0
+    answered: int = 0
+    within_sla: int = 0
+    hours: list[float] = field(default_factory=list)
+    accounts: dict[int, int] = field(default_factory=dict)  # account id → followers
+
+    def add(self, row: Any) -> None:
+        self.sent += row.sent
+        self.removed += row.removed
+        self.geo_blocked += row.geo_blocked
+        self.rejected += row.rejected
+        self.no_answer += row.no_answer
+        self.pending += row.pending
+        self.reinstated += row.reinstated
+        self.answered += row.answered
+        self.within_sla += row.within_sla
+
+    def outcomes(self, key: str, name: str) -> Outcomes:
+        acted = self.removed + self.geo_blocked
+        stats = rules.durations(self.hours)
+        return Outcomes(
+            key=key,
+            name=name,
+            sent=self.sent,
+            removed=self.removed,
+            geo_blocked=self.geo_blocked,
+            rejected=self.rejected,
+            no_answer=self.no_answer,
+            pending=self.pending,
+            reinstated=self.reinstated,
+            answered=self.answered,
+            answered_within_sla=self.within_sla,
+            compliance=rules.rate(acted, acted + self.rejected),
+            no_answer_share=rules.rate(self.no_answer, self.sent),
+            within_sla=rules.rate(self.within_sla, self.answered),
+            time_to_removal=TimeToRemoval(
+                count=stats.count,
+                median_hours=stats.median_hours,
+                p90_hours=stats.p90_hours,
+                within_1h=stats.within[1],
+                within_24h=stats.within[24],
+                within_72h=stats.within[72],
+            ),
+            accounts_removed=len(self.accounts),
+            followers_of_removed=sum(self.accounts.values()),
+        )
+
+
+GroupKey = tuple[int, int, int | None]  # platform, agency, organisation
+
+
+@dataclass
+class _Cohort:
+    groups: dict[GroupKey, _Tally]
+
+    def roll_up(self, part: Callable[[GroupKey], int | None]) -> dict[int | None, _Tally]:
+        merged: dict[int | None, _Tally] = {}
+        for key, tally in self.groups.items():
+            into = merged.setdefault(part(key), _Tally())
+            into.add(tally)
+            into.hours.extend(tally.hours)
+            for account, followers in tally.accounts.items():
+                into.accounts[account] = max(followers, into.accounts.get(account, 0))
+        return merged
+
+
+def _cohort(session: Session, start: datetime, end: datetime, cutoff: datetime) -> _Cohort:
+    facts = _facts(cutoff, (start, end))
+    acted = or_(facts.c.removed == 1, facts.c.geo_blocked == 1)
+    unanswered = facts.c.answered_at.is_(None)
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    keys = (Referral.platform_id, Referral.agency_id, Case.organisation_id)
+    in_period = and_(facts.c.sent_at >= start, facts.c.sent_at < end)
+    rows = session.execute(
+        select(
+            *keys,
+            func.count().label("sent"),
+            total(facts.c.removed == 1).label("removed"),
+            total(and_(facts.c.removed == 0, facts.c.geo_blocked == 1)).label("geo_blocked"),
+            total(and_(~acted, facts.c.rejected == 1)).label("rejected"),
+            total(and_(unanswered, facts.c.no_response == 1)).label("no_answer"),
+            total(and_(unanswered, facts.c.no_response == 0)).label("pending"),
+            total(and_(acted, facts.c.reinstated == 1)).label("reinstated"),
+            total(facts.c.answered_at.is_not(None)).label("answered"),
+            total(facts.c.answered_at <= Referral.due_at).label("within_sla"),
+        )
+        .select_from(facts)
+        .join(Referral, Referral.id == facts.c.referral_id)
+        .outerjoin(Case, Case.id == Referral.case_id)
+        .where(in_period)
+        .group_by(*keys)
+    ).all()
+    groups: dict[GroupKey, _Tally] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[1], row[2]), _Tally()).add(row)
+    # One row per acted-on referral for the times; its named accounts with the followers
+    # each had when last counted before the removal (else as the account row has them).
+    for platform_id, agency_id, organisation_id, sent_at, acted_at in session.execute(
+        select(*keys, facts.c.sent_at, facts.c.acted_at)
+        .select_from(facts)
+        .join(Referral, Referral.id == facts.c.referral_id)
+        .outerjoin(Case, Case.id == Referral.case_id)
+        .where(in_period, facts.c.acted_at.is_not(None))
+    ):
+        hours = (acted_at - sent_at).total_seconds() / 3600.0
+        groups[(platform_id, agency_id, organisation_id)].hours.append(hours)
+    followers_then = (
+        select(FollowerObservation.followers)
+        .where(
+            FollowerObservation.account_id == Account.id,
+            FollowerObservation.observed_at <= facts.c.acted_at,
+        )
+        .order_by(FollowerObservation.observed_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    for platform_id, agency_id, organisation_id, account_id, followers in session.execute(
+        select(*keys, Account.id, func.coalesce(followers_then, Account.followers, 0))
+        .select_from(facts)
+        .join(Referral, Referral.id == facts.c.referral_id)
+        .outerjoin(Case, Case.id == Referral.case_id)
+        .join(ReferralItem, ReferralItem.referral_id == Referral.id)
+        .join(Account, Account.id == ReferralItem.account_id)
+        .where(in_period, facts.c.acted_at.is_not(None))
+    ):
+        accounts = groups[(platform_id, agency_id, organisation_id)].accounts
+        accounts[account_id] = max(int(followers), accounts.get(account_id, 0))
+    return _Cohort(groups)
+
+
+def _names(session: Session, model: Any, label: Any) -> dict[int, str]:
+    return {id_: str(name) for id_, name in session.execute(select(model.id, label))}
+
+
+def _backlog(
+    session: Session, cutoff: datetime, weeks: list[rules.Period]
+) -> tuple[BacklogFigures, list[int]]:
+    """Unanswered referrals at the cut-off, with their ages; and the backlog at the end
+    of each trend week (or the cut-off, if sooner), from one pass over the events."""
+    facts = _facts(cutoff)
+    waiting = and_(facts.c.sent_at.is_not(None), facts.c.answered_at.is_(None))
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    ages = [
+        (label, and_(waiting, facts.c.sent_at > cutoff - timedelta(hours=low)))
+        for label, low in (("under 24 h", 24), ("1–3 days", 72), ("3–7 days", 168))
+    ]
+    columns = [
+        total(waiting).label("waiting"),
+        func.min(case((waiting, facts.c.sent_at))).label("oldest"),
+        *(total(condition) for _, condition in ages),
+    ]
+    for week in weeks:
+        at = min(week.end, cutoff)
+        columns.append(
+            total(
+                and_(
+                    facts.c.sent_at <= at,
+                    or_(facts.c.answered_at.is_(None), facts.c.answered_at > at),
+                )
+            )
+        )
+    platforms = _names(session, Platform, Platform.code)
+    figures = BacklogFigures()
+    trend = [0] * len(weeks)
+    oldest: datetime | None = None
+    by_age = dict.fromkeys([*(label for label, _ in ages), "over 7 days"], 0)
+    waiting_total = 0
+    for row in session.execute(
+        select(Referral.platform_id, *columns)
+        .select_from(facts)
+        .join(Referral, Referral.id == facts.c.referral_id)
+        .group_by(Referral.platform_id)
+    ):
+        platform_id, count, first = row[0], int(row[1]), row[2]
+        waiting_total += count
+        if count:
+            figures.by_platform[platforms.get(platform_id, "?")] = count
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+        younger = 0
+        for (label, _), value in zip(ages, row[3 : 3 + len(ages)], strict=True):
+            by_age[label] += int(value) - younger
+            younger = int(value)
+        by_age["over 7 days"] += count - younger
+        for i, value in enumerate(row[3 + len(ages) :]):
+            trend[i] += int(value)
+    figures.referrals = waiting_total
+    figures.by_age = {label: n for label, n in by_age.items()}
+    figures.oldest_age_hours = _hours(cutoff, oldest)
+    # Review: opened by the cut-off, neither decided (refer or dismiss) nor closed by then.
+    decided = (
+        select(Decision.id)
+        .where(
+            Decision.case_id == Case.id,
+            Decision.verdict.in_([Verdict.REFER, Verdict.DISMISS]),
+            Decision.decided_at <= cutoff,
+        )
+        .exists()
+    )
+    open_cases, first_opened = session.execute(
+        select(func.count(), func.min(Case.opened_at)).where(
+            Case.opened_at <= cutoff,
+            or_(Case.closed_at.is_(None), Case.closed_at > cutoff),
+            ~decided,
+        )
+    ).one()
+    figures.review_cases = int(open_cases)
+    figures.review_oldest_hours = _hours(cutoff, first_opened)
+    return figures, trend
+
+
+def _hours(cutoff: datetime, since: datetime | None) -> float | None:
+    return None if since is None else (cutoff - since).total_seconds() / 3600.0
+
+
+def _trend_cohorts(
+    session: Session, weeks: list[rules.Period], cutoff: datetime
+) -> list[tuple[int, int]]:
+    """Referrals sent in each week and how many of them were acted on by the cut-off."""
+    facts = _facts(cutoff, (weeks[0].start, weeks[-1].end))
+    bucket = case(
+        *((facts.c.sent_at < week.end, i) for i, week in enumerate(weeks)), else_=len(weeks)
+    ).label("week")
+    counts = [(0, 0)] * len(weeks)
+    for index, sent, acted in session.execute(
+        select(
+            bucket,
+            func.count(),
+            func.coalesce(func.sum(case((facts.c.acted_at.is_not(None), 1), else_=0)), 0),
+        )
+        .where(facts.c.sent_at >= weeks[0].start)
+        .group_by(bucket)
+    ):
+        if 0 <= index < len(weeks):
+            counts[index] = (int(sent), int(acted))
+    return counts
+
+
+def _precision(
+    session: Session, start: datetime, end: datetime, cutoff: datetime
+) -> DetectorQuality:
+    """Referred share of the cases decided in the period, per detector, language and
+    organisation a detector named; each case counted once per key."""
+    ranked = (
+        select(
+            Decision.case_id,
+            Decision.verdict,
+            Decision.decided_at,
+            func.row_number()
+            .over(
+                partition_by=Decision.case_id,
+                order_by=(Decision.decided_at.desc(), Decision.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            Decision.verdict.in_([Verdict.REFER, Verdict.DISMISS]),
+            Decision.decided_at <= cutoff,
+        )
+        .subquery()
+    )
+    verdicts = (
+        select(
+            ranked.c.case_id,
+            ranked.c.verdict,
+            ranked.c.decided_at,
+            Case.account_id,
+            Case.language,
+        )
+        .join(Case, Case.id == ranked.c.case_id)
+        .where(ranked.c.rank == 1, ranked.c.decided_at >= start, ranked.c.decided_at < end)
+        .subquery()
+    )
+    # Which account each signal is about: its own, its post's author, or (for media) the
+    # author of a post carrying the media.
+    by_account = select(
+        Signal.detector, Signal.organisation_id, Signal.created_at, Signal.account_id
+    ).where(Signal.account_id.is_not(None))
+    by_post = (
+        select(Signal.detector, Signal.organisation_id, Signal.created_at, Post.account_id)
+        .join(Post, Post.id == Signal.post_id)
+        .where(Signal.account_id.is_(None))
+    )
+    by_media = (
+        select(Signal.detector, Signal.organisation_id, Signal.created_at, Post.account_id)
+        .join(PostMedia, PostMedia.media_id == Signal.media_id)
+        .join(Post, Post.id == PostMedia.post_id)
+        .where(Signal.account_id.is_(None), Signal.post_id.is_(None))
+    )
+    flagged = union_all(by_account, by_post, by_media).subquery("flagged")
+
+    def rows(
+        key: ColumnElement[Any], through_signals: bool, names: dict[int, str] | None = None
+    ) -> list[Precision]:
+        per_case = select(verdicts.c.case_id, verdicts.c.verdict, key.label("key"))
+        if through_signals:
+            per_case = per_case.join(
+                flagged,
+                and_(
+                    flagged.c.account_id == verdicts.c.account_id,
+                    flagged.c.created_at <= verdicts.c.decided_at,
+                ),
+            )
+        distinct_cases = per_case.distinct().subquery()
+        result = []
+        for value, decided, yes in session.execute(
+            select(
+                distinct_cases.c.key,
+                func.count(),
+                func.coalesce(
+                    func.sum(case((distinct_cases.c.verdict == Verdict.REFER, 1), else_=0)), 0
+                ),
+            )
+            .group_by(distinct_cases.c.key)
+            .order_by(distinct_cases.c.key)
+        ):
+            if names is not None:
+                label = names.get(value, "unnamed") if value is not None else "none named"
+            else:
+                label = str(value) if value is not None else "unknown"
+            result.append(
+                Precision(
+                    key=label,
+                    decided=int(decided),
+                    referred=int(yes),
+                    dismissed=int(decided) - int(yes),
+                    precision=rules.rate(int(yes), int(decided)),
+                )
+            )
+        return result
+
+    organisations = _names(session, Organisation, Organisation.slug)
+    return DetectorQuality(
+        by_detector=rows(flagged.c.detector, True),
+        by_language=rows(verdicts.c.language, False),
+        by_organisation=rows(flagged.c.organisation_id, True, organisations),
+    )
+
+
+def _view(period: rules.Period) -> PeriodView:
+    return PeriodView(
+        kind=period.kind.value,
+        label=period.label,
+        zone=period.zone,
+        first_day=period.first_day,
+        last_day=period.last_day,
+        start=period.start,
+        end=period.end,
+        description=period.describe(),
+    )
+
+
+TITLES = {
+    "weekly": "Weekly brief",
+    "monthly": "Monthly report",
+    "transparency": "Transparency report",
+}
+
+
+def compute(
+    *,
+    session: Session,
+    kind: str,
+    period: rules.Period,
+    cutoff: datetime,
+    now: datetime | None = None,
+) -> Report:
+    """Every figure of a report of `period` at `cutoff`, unsuppressed (see `publish`)."""
+    previous = period.previous()
+    current = _cohort(session, period.start, period.end, cutoff)
+    before = _cohort(session, previous.start, previous.end, cutoff)
+    platforms = _names(session, Platform, Platform.code)
+    agencies = _names(session, Agency, Agency.code)
+    organisations = _names(session, Organisation, Organisation.slug)
+
+    def breakdown(index: int, names: dict[int, str], none: str) -> list[Outcomes]:
+        merged = current.roll_up(lambda key: key[index])
+        return [
+            tally.outcomes(str(names.get(k, none)) if k is not None else none, "")
+            for k, tally in sorted(
+                merged.items(), key=lambda item: names.get(item[0], none) if item[0] else none
+            )
+        ]
+
+    by_platform = breakdown(0, platforms, "?")
+    # Every platform appears, also one with no referrals this period: a blank row says
+    # "nothing sent", a missing one looks like an omission.
+    seen = {row.key for row in by_platform}
+    by_platform += [Outcomes(key=code, name="") for code in platforms.values() if code not in seen]
+    by_platform.sort(key=lambda row: row.key)
+    weeks = period.trend_weeks(TREND_WEEKS)
+    backlog, backlog_trend = _backlog(session, cutoff, weeks)
+    cohorts = _trend_cohorts(session, weeks, cutoff)
+    return Report(
+        kind=kind,
+        title=TITLES.get(kind, kind),
+        period=_view(period),
+        previous_period=_view(previous),
+        cutoff=cutoff,
+        generated_at=now or utcnow(),
+        totals=current.roll_up(lambda _: 0).get(0, _Tally()).outcomes("all", "All"),
+        previous=before.roll_up(lambda _: 0).get(0, _Tally()).outcomes("all", "All"),
+        by_platform=by_platform,
+        by_agency=breakdown(1, agencies, "?"),
+        by_organisation=breakdown(2, organisations, "none named"),
+        backlog=backlog,
+        trend=[
+            TrendWeek(week=w.label, start=w.start, sent=s, acted=a, backlog=b)
+            for w, (s, a), b in zip(weeks, cohorts, backlog_trend, strict=True)
+        ],
+        quality=_precision(session, period.start, period.end, cutoff),
+        definitions=[DefinitionView(key=d.key, name=d.name, text=d.text) for d in DEFINITIONS],
+    )
+
+
+def report(
+    *, session: Session, by: Principal, kind: str, period: rules.Period, cutoff: datetime
+) -> Report:
+    """`compute` for a principal: aggregates name no one, so whoever reads cases or the
+    audit log may have them (as `figures`)."""
+    if Action.AUDIT_READ not in by.actions:
+        require(by, Action.CASE_READ)
+    return compute(session=session, kind=kind, period=period, cutoff=cutoff)
