@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         description="counts below this are suppressed in published (transparency) reports",
     )
     sql_echo: bool = False
+    web_fonts_dir: Path = Field(
+        default=Path("/usr/share/fonts/truetype/noto"),
+        description="Noto Nastaliq Urdu and Noto Naskh Arabic .ttf files the web app serves "
+        "(Debian's fonts-noto-core, installed by `make`)",
+    )
     checkpoint_dir: Path | None = Field(
         default=None,
         description="copies of signed chain checkpoints, outside the database "
