@@ -91,9 +91,18 @@ async def get_session(sessions: SessionsDep) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_finish, session, False)
+        await _end(session, False)
         raise
-    await run_in_threadpool(_finish, session, True)
+    await _end(session, True)
+
+
+async def _end(session: Session, ok: bool) -> None:
+    if session.in_transaction():
+        await run_in_threadpool(_finish, session, ok)
+    else:
+        # Never touched the database (a lookup answered from memory): nothing to
+        # commit, and no thread hop, which costs as much as the lookup itself.
+        session.close()
 
 
 # Committed when the route returns, before the response is sent: a failed commit is

@@ -95,7 +95,8 @@ class _Matchers:
 
     def get(self, session: Session, settings: Settings) -> Matcher:
         """A matcher bound to `session` (a shallow copy: the indexes are shared)."""
-        key = (str(settings.index_dir.resolve()), settings.match_threshold)
+        # absolute(), not resolve(): no filesystem calls on the path of every lookup
+        key = (str(settings.index_dir.absolute()), settings.match_threshold)
         now = time.monotonic()
         with self._lock:
             cached = self._cached.get(key)

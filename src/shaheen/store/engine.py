@@ -40,6 +40,12 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 #: How long a SQLite writer waits for the write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
+#: Connections a process keeps open. The HTTP server runs each request's database work in
+#: a thread pool of 40 (anyio's default); a smaller pool would open and close an overflow
+#: connection per request under load (a PostgreSQL connect costs milliseconds), so the
+#: pool holds up to that many. Connections open on first use: a CLI command opens one.
+POOL_SIZE = 40
+
 #: Execution option for transactions that will write (see `write_scope`).
 WRITE_NOW = {"sqlite_begin": "IMMEDIATE"}
 
@@ -67,16 +73,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname"
         ) from None
     if parsed.get_backend_name() == "sqlite":
+        pool: dict[str, Any] = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo)
+            pool = {"pool_size": POOL_SIZE, "max_overflow": 0}
+        engine = create_engine(url, echo=echo, **pool)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     if parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0)
 
 
 def check_connection(engine: Engine) -> None:

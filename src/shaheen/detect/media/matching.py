@@ -40,6 +40,8 @@ from shaheen.knowledge.models import HashBank, HashBankEntry, Organisation
 log = logging.getLogger(__name__)
 _Found = dict[int, dict[str, object]]  # per file: entry id -> distance and percentages
 VIDEO_MATCH_PERCENT = 80.0
+#: Matched entries' details a matcher keeps (a few hundred bytes each).
+DETAILS_KEPT = 100_000
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,10 @@ class Matcher:
         self.video_percent = video_percent
         labels, counts = np.unique(vpdq.row_labels(), return_counts=True)
         self.frames_per_video = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+        # Matched entries' details (bank, label, organisation), read once per matcher: the
+        # API keeps a matcher at most a minute (`detect/api.py`), so an edited bank label
+        # shows within that; shallow copies bound to other sessions share this dict.
+        self._known: dict[int, dict[str, object]] = {}
 
     @classmethod
     def load(
@@ -276,8 +282,15 @@ class Matcher:
                 found[position][entry_id] = {}
 
     def _details(self, entries: set[int]) -> dict[int, dict[str, object]]:
-        if not entries:
-            return {}
+        known = self._known
+        missing = [entry for entry in entries if entry not in known]
+        if missing:
+            if len(known) + len(missing) > DETAILS_KEPT:
+                known.clear()  # rare: a scan matching more entries than a bank usually has
+            known.update(self._read_details(missing))
+        return {entry: known[entry] for entry in entries if entry in known}
+
+    def _read_details(self, entries: list[int]) -> dict[int, dict[str, object]]:
         rows = self.session.execute(
             select(
                 HashBankEntry.id,
