@@ -88,5 +88,6 @@ def test_durations_median_p90_and_shares() -> None:
     assert stats.median_hours == 16.0
     assert stats.p90_hours == pytest.approx(79.0)  # as percentile_cont(0.9)
     assert stats.within == {1: 0.0, 24: 0.5, 72: 0.75}
+    assert stats.bins == {"≤ 1 h": 0, "1–6 h": 2, "6–24 h": 0, "1–3 d": 1, "3–7 d": 1, "> 7 d": 0}
     empty = rules.durations([])
     assert (empty.count, empty.median_hours, empty.within[24]) == (0, None, None)

@@ -199,6 +199,26 @@ class Durations:
     median_hours: float | None
     p90_hours: float | None
     within: dict[int, float | None]  # hours → share removed that fast
+    bins: dict[str, int]  # the distribution, in DURATION_BINS
+
+
+#: The time-to-removal distribution's bins: label and upper bound in hours (inclusive).
+DURATION_BINS: tuple[tuple[str, float], ...] = (
+    ("≤ 1 h", 1),
+    ("1–6 h", 6),
+    ("6–24 h", 24),
+    ("1–3 d", 72),
+    ("3–7 d", 168),
+    ("> 7 d", math.inf),
+)
+
+
+def binned(values: Sequence[float]) -> dict[str, int]:
+    counts = dict.fromkeys((label for label, _ in DURATION_BINS), 0)
+    for value in values:
+        label = next(label for label, upper in DURATION_BINS if value <= upper)
+        counts[label] += 1
+    return counts
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -214,12 +234,13 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 def durations(hours: Sequence[float]) -> Durations:
     values = sorted(hours)
     if not values:
-        return Durations(0, None, None, dict.fromkeys(WITHIN_HOURS))
+        return Durations(0, None, None, dict.fromkeys(WITHIN_HOURS), binned(()))
     return Durations(
         count=len(values),
         median_hours=statistics.median(values),
         p90_hours=percentile(values, 0.9),
         within={h: sum(1 for v in values if v <= h) / len(values) for h in WITHIN_HOURS},
+        bins=binned(values),
     )
 
 

@@ -44,6 +44,7 @@ class TimeToRemoval(BaseModel):
     within_1h: float | None = None
     within_24h: float | None = None
     within_72h: float | None = None
+    distribution: dict[str, int | None] = Field(default_factory=dict)  # rules.DURATION_BINS
 
 
 class Outcomes(BaseModel):

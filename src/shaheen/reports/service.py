@@ -233,6 +233,7 @@ class _Tally:
                 within_1h=stats.within[1],
                 within_24h=stats.within[24],
                 within_72h=stats.within[72],
+                distribution=dict(stats.bins),
             ),
             accounts_removed=len(self.accounts),
             followers_of_removed=sum(self.accounts.values()),
