@@ -27,7 +27,7 @@ from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
 from shaheen.pipeline.commands import scan, train
 from shaheen.referral.commands import refer_app, simulate_app, track_app
-from shaheen.reports.commands import stats
+from shaheen.reports.commands import report_app, stats
 from shaheen.review.commands import app as review_app
 from shaheen.review.commands import evidence_export, indicators_app
 from shaheen.runtime import configure_logging
@@ -63,6 +63,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(refer_app, name="refer")
 app.add_typer(track_app, name="track")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(report_app, name="report")
 app.command("hash")(hash_)
 app.command()(match)
 app.command()(scan)

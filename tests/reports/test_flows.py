@@ -14,7 +14,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from shaheen.access.rules import Principal, system
 from shaheen.agencies.enums import Role
 from shaheen.agencies.models import Agency
-from shaheen.errors import Forbidden
+from shaheen.errors import BadInput, Forbidden
 from shaheen.reports import flows, rules, service
 from shaheen.reports.schemas import Report
 from tests.reports.test_figures import CUTOFF, ZONE, build
@@ -176,7 +176,7 @@ def test_a_report_is_mailed_as_an_attachment(
     assert message["To"] == "minister@example.org" and "2026-W07" in message["Subject"]
     names = [part.get_filename() for part in message.walk() if part.get_filename()]
     assert names == ["shaheen-weekly-2026-W07.csv"]
-    with pytest.raises(flows.BadInput):
+    with pytest.raises(BadInput):
         flows.mail(weekly, written, flows.MailSettings("http://example.org/x"))
     with pytest.raises(flows.DeliveryError):  # nobody listens there
         flows.mail(weekly, written, flows.MailSettings("smtp://127.0.0.1:1/a@example.org"))

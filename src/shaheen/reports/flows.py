@@ -298,9 +298,10 @@ def file_name(report: Report, fmt: Format) -> str:
 
 
 def write(report: Report, fmt: Format, out: Path) -> Path:
-    """Write the report to `out`: a file, or (an existing folder, or a path ending in
-    a slash) a file named for the report inside it. Returns the file written."""
-    target = out / file_name(report, fmt) if out.is_dir() or str(out).endswith("/") else out
+    """Write the report to `out`: a file (a name with an extension), or a file named for
+    the report inside the folder `out` (an existing folder, or a path without an
+    extension, made if missing). Returns the file written."""
+    target = out / file_name(report, fmt) if out.is_dir() or not out.suffix else out
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(render(report, fmt))
