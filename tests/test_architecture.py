@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "shaheen"
-FLOW = ("ingest", "detect", "network", "review", "referral", "reports")
+FLOW = ("ingest", "detect", "network", "review", "referral", "tasks", "reports")
 # Beneath the stages: reference data, identity, storage, the audit chain.
-SHARED = ("store", "knowledge", "platforms", "agencies", "audit", "access")
+SHARED = ("store", "knowledge", "platforms", "agencies", "audit", "access", "sharing")
 ABOVE = ("pipeline", "demo", "web", "cli")
 # The evidence chain snapshots what was collected and detected, for review and referral.
 EVIDENCE_SEES = {"ingest", "detect"}

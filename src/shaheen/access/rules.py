@@ -8,6 +8,9 @@ and the web app cannot disagree about who may do what:
   object of another agency is answered as *not found*, so its existence leaks nothing;
 * a case carries a TLP marking: the national fusion centre reads every agency's cases
   up to AMBER (never AMBER+STRICT or RED unless named on it), read only;
+* an agency may share a case, bank or indicator list with named agencies (or people):
+  the share records live in `sharing/`, and the services pass the agencies a live share
+  names as `named` here;
 * roles that can refer, export evidence or administer must have signed in with a second
   factor (`needs_second_factor`);
 * `system` is the operator's actor for the server-side commands (migrate, ingest, scan,
@@ -41,6 +44,11 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     USER_ADMIN = "user.admin"  # users of one's own agency
     AGENCY_ADMIN = "agency.admin"  # platform administrators only
+    SHARE_READ = "share.read"  # what other agencies shared with one's own, and by whom
+    SHARE_WRITE = "share.write"  # share one's agency's case, bank or indicators; revoke
+    TASK_READ = "task.read"  # tasks one's agency issued or received
+    TASK_WORK = "task.work"  # acknowledge, answer, close; a regulator's number outcomes
+    TASK_ISSUE = "task.issue"  # issue tasks and templates; accept or reopen answers
 
 
 A = Action
@@ -60,16 +68,24 @@ GRANTS: dict[Role, frozenset[Action]] = {
             A.BANK_READ,
             A.BANK_WRITE,
             A.AUDIT_READ,
+            A.SHARE_READ,
+            A.SHARE_WRITE,
+            A.TASK_READ,
+            A.TASK_WORK,
+            A.TASK_ISSUE,
         }
     ),
     Role.LIAISON: frozenset(
         {A.CASE_READ, A.REFERRAL_READ, A.REFERRAL_WRITE, A.EVIDENCE_EXPORT, A.INDICATOR_EXPORT}
+        | {A.SHARE_READ, A.SHARE_WRITE, A.TASK_READ, A.TASK_WORK, A.TASK_ISSUE}
     ),
     Role.AUDITOR: frozenset({A.AUDIT_READ}),
     Role.ADMIN: frozenset({A.USER_ADMIN, A.AUDIT_READ}),
 }
 #: Actions that change who can do what, refer, or let evidence out: a second factor.
-SENSITIVE = frozenset({A.CASE_DECIDE, A.REFERRAL_WRITE, A.EVIDENCE_EXPORT, A.USER_ADMIN})
+SENSITIVE = frozenset(
+    {A.CASE_DECIDE, A.REFERRAL_WRITE, A.EVIDENCE_EXPORT, A.USER_ADMIN, A.SHARE_WRITE}
+)
 #: What the fusion centre may read of other agencies' cases.
 FUSION_READABLE = frozenset({TLP.CLEAR, TLP.GREEN, TLP.AMBER})
 SYSTEM = "system"

@@ -44,6 +44,8 @@ from shaheen.knowledge.banks_interop import (
 )
 from shaheen.knowledge.enums import TLP, SignalType
 from shaheen.knowledge.models import HashBank, HashBankEntry, Organisation
+from shaheen.sharing import service as sharing
+from shaheen.sharing.enums import SharedKind
 from shaheen.store.base import utcnow
 
 
@@ -359,10 +361,20 @@ def _may_read(by: Principal, bank: HashBank) -> bool:
     return bank.owner_agency_id is None or can_read(by, bank.owner_agency_id, bank.tlp)
 
 
+def _shared(session: Session, by: Principal, unread: list[HashBank]) -> set[str]:
+    """The ids (as text) of those banks a live share lets `by` read."""
+    marked = {str(bank.id): bank.tlp for bank in unread}
+    return sharing.readable_keys(session=session, by=by, kind=SharedKind.BANK, marked=marked)
+
+
 def readable_bank_names(*, session: Session, by: Principal) -> set[str]:
-    """The names of the banks `by` may read (`Forbidden` without `bank.read`)."""
+    """The names of the banks `by` may read (`Forbidden` without `bank.read`): also
+    another agency's that a live share names `by` on."""
     require(by, Action.BANK_READ)
-    return {bank.name for bank in session.scalars(select(HashBank)) if _may_read(by, bank)}
+    every = list(session.scalars(select(HashBank)))
+    unread = [bank for bank in every if not _may_read(by, bank)]
+    shared = _shared(session, by, unread)
+    return {bank.name for bank in every if _may_read(by, bank) or str(bank.id) in shared}
 
 
 def readable_summaries(*, session: Session, by: Principal) -> list[BankSummary]:
@@ -375,7 +387,7 @@ def readable_bank(*, session: Session, by: Principal, name: str) -> BankSummary:
     """One bank's summary, if `by` may read it; else `NotFound`."""
     require(by, Action.BANK_READ)
     bank = session.scalar(select(HashBank).where(HashBank.name == name))
-    if bank is None or not _may_read(by, bank):
+    if bank is None or not (_may_read(by, bank) or _shared(session, by, [bank])):
         raise NotFound(f"no bank named {name!r}")
     [summary] = [s for s in summaries(session=session) if s.name == name]
     return summary

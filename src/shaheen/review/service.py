@@ -94,6 +94,8 @@ from shaheen.review.schemas import (
     ReviewFigures,
     SignalView,
 )
+from shaheen.sharing import service as sharing
+from shaheen.sharing.enums import SharedKind
 from shaheen.store.base import utcnow
 
 DECIDERS = (Role.REVIEWER, Role.SUPERVISOR)
@@ -315,7 +317,13 @@ def case_for(session: Session, by: Principal, case_id: int, *, write: bool = Fal
     if write:
         check_write(by, f"case {case_id}", case.agency_id)
     else:
-        check_read(by, f"case {case_id}", case.agency_id, case.tlp)
+        # another agency's case is readable where a live share names the reader
+        named = (
+            sharing.named(session=session, by=by, kind=SharedKind.CASE, key=case.id, tlp=case.tlp)
+            if by.agency_id not in (None, case.agency_id)
+            else ()
+        )
+        check_read(by, f"case {case_id}", case.agency_id, case.tlp, named)
     return case
 
 
@@ -648,11 +656,16 @@ def referred_indicators(
     indicator goes out only with a human decision behind it. A person exports their own
     agency's; the operator any agency's (all, without `agency_id`)."""
     require(by, Action.INDICATOR_EXPORT)
+    agencies = None if agency_id is None else {agency_id}
     if not by.is_system:
-        agency_id = by.agency_id
+        # one's own agency's, and those of agencies that shared this kind of list with it
+        shared = sharing.sharing_agencies(
+            session=session, by=by, kind=SharedKind.INDICATORS, key=kind
+        )
+        agencies = {by.agency_id, *shared} if by.agency_id is not None else shared
     statement = select(Case.account_id).where(Case.status.in_(REFERRED_STATUSES))
-    if agency_id is not None:
-        statement = statement.where(Case.agency_id == agency_id)
+    if agencies is not None:
+        statement = statement.where(Case.agency_id.in_(agencies))
     accounts = sorted(set(session.scalars(statement)))
     return detection.indicators(
         session=session, kind=kind, min_score=min_score, account_ids=accounts

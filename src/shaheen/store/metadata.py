@@ -17,6 +17,8 @@ from shaheen.knowledge import models as _knowledge  # noqa: F401
 from shaheen.platforms import models as _platforms  # noqa: F401
 from shaheen.referral import models as _referral  # noqa: F401
 from shaheen.review import models as _review  # noqa: F401
+from shaheen.sharing import models as _sharing  # noqa: F401
+from shaheen.tasks import models as _tasks  # noqa: F401
 from shaheen.store.base import Base
 
 target_metadata = Base.metadata
