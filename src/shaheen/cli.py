@@ -32,6 +32,7 @@ from shaheen.review.commands import app as review_app
 from shaheen.review.commands import evidence_export, indicators_app
 from shaheen.runtime import configure_logging
 from shaheen.store.commands import app as db_app
+from shaheen.tasks.commands import share_app, task_app
 from shaheen.web.commands import serve
 
 app = typer.Typer(
@@ -63,6 +64,8 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(refer_app, name="refer")
 app.add_typer(track_app, name="track")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(share_app, name="share")
+app.add_typer(task_app, name="task")
 app.add_typer(report_app, name="report")
 app.command("hash")(hash_)
 app.command()(match)
