@@ -103,6 +103,11 @@ ROUTES: dict[str, Route] = {
     ),
     "board": Route("GET", lambda a: "/api/v1/platforms/x/board", "liaison", 200, "auditor"),
     "audit": Route("GET", lambda a: "/api/v1/audit", "auditor", 200, "rev1"),
+    # aggregates name no one: every role reads them (no wrong role to try)
+    "report": Route("GET", lambda a: "/api/v1/reports/weekly", "auditor", 200, ""),
+    "referrals csv": Route(
+        "GET", lambda a: "/api/v1/reports/referrals.csv", "liaison", 200, "auditor"
+    ),
 }
 
 
