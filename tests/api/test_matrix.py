@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Api, open_session
+from tests.tasks.http import share_of, task_of
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,43 @@ ROUTES: dict[str, Route] = {
     ),
     "board": Route("GET", lambda a: "/api/v1/platforms/x/board", "liaison", 200, "auditor"),
     "audit": Route("GET", lambda a: "/api/v1/audit", "auditor", 200, "rev1"),
+    "shares": Route("GET", lambda a: "/api/v1/shares", "liaison", 200, "rev1"),
+    "share": Route(
+        "POST",
+        lambda a: "/api/v1/shares",
+        "boss",
+        201,
+        "rev1",
+        body={"kind": "indicators", "key": "phone", "agencies": ["CCW"]},
+        second_factor=True,
+    ),
+    "revoke share": Route(
+        "DELETE",
+        lambda a: f"/api/v1/shares/{share_of(a)}",
+        "boss",
+        204,
+        "rev1",
+        "ccw-boss",
+        second_factor=True,
+    ),
+    "tasks": Route("GET", lambda a: "/api/v1/tasks", "liaison", 200, "rev1"),
+    "task": Route("GET", lambda a: f"/api/v1/tasks/{task_of(a)}", "boss", 200, "rev1", "ccw-boss"),
+    "issue task": Route(
+        "POST",
+        lambda a: "/api/v1/tasks",
+        "boss",
+        201,
+        "analyst",
+        body={"title": "Weekly return", "recipients": ["CCW"], "due_days": 7},
+    ),
+    "acknowledge task": Route(
+        "POST",
+        lambda a: f"/api/v1/tasks/{task_of(a)}/acknowledge",
+        "kp-liaison",
+        200,
+        "kp-reviewer",
+        "ccw-boss",
+    ),
     # aggregates name no one: every role reads them (no wrong role to try)
     "report": Route("GET", lambda a: "/api/v1/reports/weekly", "auditor", 200, ""),
     "referrals csv": Route(

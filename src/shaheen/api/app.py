@@ -35,6 +35,7 @@ from shaheen.referral import flows as referral_flows
 from shaheen.reports import api as reports_api
 from shaheen.review import api as review_api
 from shaheen.review import indicators_api
+from shaheen.tasks import api as tasks_api
 
 PREFIX = "/api/v1"
 #: Largest request body any route reads (uploads included); routes may cap lower.
@@ -52,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     knowledge_api.router,
     indicators_api.router,
     reports_api.router,
+    tasks_api.router,
 )
 
 

@@ -24,6 +24,7 @@ from shaheen.review import service as review
 from shaheen.sharing import service as sharing
 from shaheen.sharing.enums import SharedKind
 from shaheen.sharing.schemas import ShareView, Subject
+from shaheen.store.base import MAX_ID
 
 __all__ = ["SharedKind", "share_object", "subject_of"]
 
@@ -31,6 +32,8 @@ __all__ = ["SharedKind", "share_object", "subject_of"]
 def _case(session: Session, by: Principal, key: str) -> Subject:
     if not key.isdigit():
         raise BadInput(f"a case is shared by its number, not {key!r}")
+    if int(key) > MAX_ID:
+        raise NotFound(f"no case {key}")
     case = review.case_for(session, by, int(key), write=True)  # not yours: refused
     account = session.get(Account, case.account_id)
     platform = session.get(Platform, account.platform_id) if account else None
@@ -41,7 +44,7 @@ def _case(session: Session, by: Principal, key: str) -> Subject:
 
 def _bank(session: Session, by: Principal, key: str) -> Subject:
     bank = session.scalar(select(HashBank).where(HashBank.name == key))
-    if bank is None and key.isdigit():
+    if bank is None and key.isdigit() and int(key) <= MAX_ID:
         bank = session.get(HashBank, int(key))
     if bank is None:
         raise NotFound(f"no bank named {key!r}")
