@@ -47,12 +47,15 @@ from shaheen.reports import service as reports
 from shaheen.reports.schemas import Stats
 from shaheen.store import migrate
 from shaheen.store.engine import session_scope
+from shaheen.tasks import service as task_service
+from shaheen.tasks.models import Task
 
 DEMO_AGENCIES: tuple[tuple[str, str, AgencyKind], ...] = (
     ("CCW", "Cyber Crime Wing (demo)", AgencyKind.CYBER_CRIME),
     ("TREG", "Telecom Regulator (demo)", AgencyKind.REGULATOR),
     ("CTA", "Counter-Terrorism Authority (demo)", AgencyKind.COUNTER_TERRORISM),
     ("CTD-KP", "Provincial CTD Khyber Pakhtunkhwa (demo)", AgencyKind.PROVINCIAL_CTD),
+    ("CTD-PB", "Provincial CTD Punjab (demo)", AgencyKind.PROVINCIAL_CTD),
     ("NFC", "National Fusion Centre (demo)", AgencyKind.FUSION_CENTRE),
 )
 # A person per role in the lead agency (and a second reviewer), in a provincial CTD, and
@@ -71,6 +74,7 @@ DEMO_USERS: tuple[tuple[str, str, str, Role], ...] = (
     ("CTD-KP", "kp-liaison", "KP Liaison Officer", Role.LIAISON),
     ("CTD-KP", "kp-auditor", "KP Auditor", Role.AUDITOR),
     ("CTD-KP", "kp-admin", "KP Administrator", Role.ADMIN),
+    ("CTD-PB", "pb-supervisor", "Punjab Supervisor", Role.SUPERVISOR),
     ("NFC", "nfc-analyst", "Fusion Centre Analyst", Role.ANALYST),
 )
 CREDENTIALS = "credentials.txt"  # in the demo folder, mode 0600
@@ -126,6 +130,7 @@ def run(
     signer = Signer(settings.keys_dir)
     scan = _scan(sessions, signer, actor)
     follow_up = scenario.run(sessions, dataset, signer, settings.outbox_dir)
+    demo_task(sessions, now)
     with session_scope(sessions) as session:
         _demo_tip(session, actor)
         figures = reports.collect(session=session)
@@ -183,6 +188,46 @@ def _scan(sessions: sessionmaker[Session], signer: Signer, actor: str) -> ScanRe
             actor=actor,
             signer=signer,
         )
+
+
+DEMO_TASK = "Seven-day return: propaganda accounts found in your province"
+
+
+def demo_task(sessions: sessionmaker[Session], now: datetime | None = None) -> int:
+    """The coordinating authority (CTA) asks both provinces for a seven-day return, and
+    Khyber Pakhtunkhwa answers it; Punjab's part is left open (`shaheen task list`).
+    Once, however often the demo runs. Returns the task's id."""
+    with session_scope(sessions) as session:
+        cta = agencies.get_by_code(session=session, code="CTA")
+        assert cta is not None  # seeded with the people
+        done = session.scalar(
+            select(Task.id).where(Task.issuer_agency_id == cta.id, Task.title == DEMO_TASK)
+        )
+        if done is not None:
+            return done
+        boss = access_service.get_user(session=session, username="supervisor")
+        province = access_service.get_user(session=session, username="kp-supervisor")
+        assert boss is not None and province is not None
+        task_id = task_service.issue(
+            session=session,
+            by=access.principal_of(session, boss, second_factor=True),
+            title=DEMO_TASK,
+            recipients=["CTD-KP", "CTD-PB"],
+            due_days=7,
+            body="Accounts of proscribed groups your unit found this week, and what was done.",
+            now=now,
+        )
+        kp = access.principal_of(session, province, second_factor=True)
+        task_service.acknowledge(session=session, by=kp, task_id=task_id, now=now)
+        task_service.answer(
+            session=session,
+            by=kp,
+            task_id=task_id,
+            text="Three TTP recruitment channels found on Telegram; two referred, one "
+            "under review.",
+            now=now,
+        )
+        return task_id
 
 
 DEMO_TIP = "https://t.me/s/qafla_demo_recruits"  # fictional, like every demo account
