@@ -217,7 +217,12 @@ def _youtube(folder: Path, posts: list[DemoPost], accounts: dict[str, DemoAccoun
         {
             "kind": "youtube#channel",
             "id": a.record.platform_account_id,
-            "snippet": {"title": a.record.display_name, "description": a.record.bio},
+            "snippet": {
+                "title": a.record.display_name,
+                "description": a.record.bio,
+                # as the Data API writes a channel's handle: without it the handle is lost
+                **({"customUrl": f"@{a.record.handle}"} if a.record.handle else {}),
+            },
             "statistics": {"subscriberCount": str(a.record.followers)},
         }
         for a in accounts.values()

@@ -57,3 +57,23 @@ class ReferralView(BaseModel):
     escalation_level: int
     items: list[ReferralItemView]
     events: list[ReferralEventView]
+
+
+class ReferralRow(BaseModel):
+    """A referral as lists and boards show it: what, where, and its SLA clock."""
+
+    model_config = ConfigDict(frozen=True)
+
+    referral: int
+    case: int | None
+    platform: str
+    status: str
+    urgent: bool
+    handle: str | None
+    platform_account_id: str | None
+    platform_reference: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    due_at: datetime | None
+    closed_at: datetime | None
+    escalation_level: int

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.access.rules import Action, Principal, check_read, check_write, identity, require
@@ -21,9 +22,16 @@ from shaheen.platforms.models import Platform
 from shaheen.referral import rules
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.models import Referral, ReferralEvent, ReferralItem
-from shaheen.referral.schemas import Board, ReferralEventView, ReferralItemView, ReferralView
+from shaheen.referral.schemas import (
+    Board,
+    ReferralEventView,
+    ReferralItemView,
+    ReferralRow,
+    ReferralView,
+)
 from shaheen.review import service as review
 from shaheen.review.enums import ReferReason
+from shaheen.review.models import Case
 from shaheen.store.base import utcnow
 
 
@@ -375,3 +383,60 @@ def referral_view(*, session: Session, by: Principal, referral_id: int) -> Refer
             for e in events
         ],
     )
+
+
+def referrals(
+    *,
+    session: Session,
+    by: Principal,
+    platform_code: str | None = None,
+    statuses: Iterable[ReferralStatus] = (),
+    text: str | None = None,
+    limit: int = 200,
+) -> list[ReferralRow]:
+    """The caller's agency's referrals (the operator's: every agency's), newest first:
+    of one platform, in some statuses, or whose reference, handle or account id
+    contains `text`."""
+    require(by, Action.REFERRAL_READ)
+    statement = (
+        select(Referral, Platform.code, Account.handle, Account.platform_account_id)
+        .join(Platform, Platform.id == Referral.platform_id)
+        .outerjoin(Case, Case.id == Referral.case_id)
+        .outerjoin(Account, Account.id == Case.account_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(limit)
+    )
+    if not by.is_system:
+        statement = statement.where(Referral.agency_id == by.agency_id)
+    if platform_code:
+        statement = statement.where(Platform.code == platform_code)
+    wanted = list(statuses)
+    if wanted:
+        statement = statement.where(Referral.status.in_(wanted))
+    if text and text.strip():
+        pattern = f"%{text.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Referral.platform_reference).like(pattern),
+                func.lower(Account.handle).like(pattern),
+                func.lower(Account.platform_account_id).like(pattern),
+            )
+        )
+    return [
+        ReferralRow(
+            referral=r.id,
+            case=r.case_id,
+            platform=code,
+            status=r.status.value,
+            urgent=r.urgent,
+            handle=handle,
+            platform_account_id=account_id,
+            platform_reference=r.platform_reference,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+            due_at=r.due_at,
+            closed_at=r.closed_at,
+            escalation_level=r.escalation_level,
+        )
+        for r, code, handle, account_id in session.execute(statement)
+    ]

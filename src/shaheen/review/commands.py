@@ -74,7 +74,7 @@ def queue_(
             f"{r.risk_score:.2f}",
             f"{r.reach:,}",
             r.platform,
-            terminal(r.handle or ""),
+            terminal(r.handle or f"id {r.platform_account_id}"),
             r.organisation or "",
             r.language or "",
             r.status,

@@ -24,6 +24,7 @@ class QueueRow(BaseModel):
     reach: int
     platform: str
     handle: str | None
+    platform_account_id: str  # shown where a platform gives no handle (WhatsApp, Telegram)
     organisation: str | None
     language: str | None
     assignee: str | None

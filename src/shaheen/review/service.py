@@ -206,6 +206,8 @@ class QueueFilter:
     organisation: str | None = None
     language: str | None = None
     status: CaseStatus | None = None
+    opened_after: datetime | None = None  # age: cases opened since then
+    opened_before: datetime | None = None  # … or before then
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,7 @@ def queue(
             Case.reach,
             Platform.code,
             Account.handle,
+            Account.platform_account_id,
             Organisation.slug,
             Case.language,
             User.username,
@@ -271,6 +274,10 @@ def queue(
         statement = statement.where(Organisation.slug == where.organisation)
     if where.language:
         statement = statement.where(Case.language == where.language)
+    if where.opened_after is not None:
+        statement = statement.where(Case.opened_at >= where.opened_after)
+    if where.opened_before is not None:
+        statement = statement.where(Case.opened_at < where.opened_before)
     if after is not None:  # the order is (priority, opened_at, id), all descending
         statement = statement.where(
             or_(

@@ -70,3 +70,4 @@ class TestYoutubeData(ConnectorContract):
             "UCfictional000000000001",
             25000,
         )
+        assert account.handle == "fictionalchannel"  # the API's "@name", kept without the @

@@ -90,7 +90,9 @@ def _item(item: dict[str, Any], location: str, escaped: bool) -> Item:
                     str(identity),
                     display_name=text(snippet.get("title")) or None,
                     bio=text(snippet.get("description")) or None,
-                    handle=text_of(snippet.get("customUrl"), "customUrl"),
+                    # the Data API writes the channel's handle as "@name"
+                    handle=(text_of(snippet.get("customUrl"), "customUrl") or "").lstrip("@")
+                    or None,
                     url=f"https://www.youtube.com/channel/{identity}",
                     followers=to_int(statistics.get("subscriberCount")),
                 )
