@@ -54,9 +54,15 @@ bench-deps: install
 	fi
 	$(BIN)/pip install --quiet --editable '.[dev,ray,bench]'
 
+DEMO_PORT ?= 8000
+
 demo: install
 	$(BIN)/shaheen db upgrade
 	$(BIN)/shaheen demo
+	@echo; echo "The web desk: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C stops it; the data stays)"
+	@echo "Sign in as one of these (agency, username, role, temporary password, TOTP URI):"
+	@cat var/demo/credentials.txt
+	$(BIN)/shaheen serve --port $(DEMO_PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -16,7 +16,7 @@ from typing import Any
 from tests.web.conftest import Desk, sign_in
 
 NEW_PASSWORD = "a much longer passphrase of my own 7"
-SCREENSHOTS = os.environ.get("SHAHEEN_WEB_SCREENSHOTS")  # a folder: write the README's
+SCREENSHOTS = os.environ.get("WEB_SCREENSHOTS_DIR")  # a folder: the README's go there
 
 
 def _no_serious_violations(page: Any) -> None:
