@@ -4,7 +4,7 @@ the event records (`compute`), as `definitions.py` defines them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -258,18 +258,27 @@ class _Cohort:
         return merged
 
 
-def _cohort(session: Session, start: datetime, end: datetime, cutoff: datetime) -> _Cohort:
-    facts = _facts(cutoff, (start, end))
+def _cohorts(
+    session: Session, spans: Sequence[tuple[datetime, datetime]], cutoff: datetime
+) -> list[_Cohort]:
+    """The cohorts of several periods (the report's and the one before) from two passes
+    over the events: the counts, grouped by period and key; and the acted-on referrals,
+    for their times and the accounts they removed."""
+    facts = _facts(cutoff, (min(s for s, _ in spans), max(e for _, e in spans)))
     acted = or_(facts.c.removed == 1, facts.c.geo_blocked == 1)
     unanswered = facts.c.answered_at.is_(None)
+    bucket = case(
+        *((and_(facts.c.sent_at >= s, facts.c.sent_at < e), i) for i, (s, e) in enumerate(spans)),
+        else_=-1,
+    ).label("bucket")
 
     def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     keys = (Referral.platform_id, Referral.agency_id, Case.organisation_id)
-    in_period = and_(facts.c.sent_at >= start, facts.c.sent_at < end)
     rows = session.execute(
         select(
+            bucket,
             *keys,
             func.count().label("sent"),
             total(facts.c.removed == 1).label("removed"),
@@ -284,23 +293,15 @@ def _cohort(session: Session, start: datetime, end: datetime, cutoff: datetime) 
         .select_from(facts)
         .join(Referral, Referral.id == facts.c.referral_id)
         .outerjoin(Case, Case.id == Referral.case_id)
-        .where(in_period)
-        .group_by(*keys)
+        .group_by(bucket, *keys)
     ).all()
-    groups: dict[GroupKey, _Tally] = {}
+    cohorts = [_Cohort({}) for _ in spans]
     for row in rows:
-        groups.setdefault((row[0], row[1], row[2]), _Tally()).add(row)
-    # One row per acted-on referral for the times; its named accounts with the followers
-    # each had when last counted before the removal (else as the account row has them).
-    for platform_id, agency_id, organisation_id, sent_at, acted_at in session.execute(
-        select(*keys, facts.c.sent_at, facts.c.acted_at)
-        .select_from(facts)
-        .join(Referral, Referral.id == facts.c.referral_id)
-        .outerjoin(Case, Case.id == Referral.case_id)
-        .where(in_period, facts.c.acted_at.is_not(None))
-    ):
-        hours = (acted_at - sent_at).total_seconds() / 3600.0
-        groups[(platform_id, agency_id, organisation_id)].hours.append(hours)
+        if row[0] >= 0:
+            cohorts[row[0]].groups.setdefault((row[1], row[2], row[3]), _Tally()).add(row)
+    # One row per acted-on referral and account it names: the time to removal (counted
+    # once per referral), and the followers each account had when last counted before
+    # the removal (else as the account row has them).
     followers_then = (
         select(FollowerObservation.followers)
         .where(
@@ -311,18 +312,43 @@ def _cohort(session: Session, start: datetime, end: datetime, cutoff: datetime) 
         .limit(1)
         .scalar_subquery()
     )
-    for platform_id, agency_id, organisation_id, account_id, followers in session.execute(
-        select(*keys, Account.id, func.coalesce(followers_then, Account.followers, 0))
+    timed: set[int] = set()
+    for (
+        index,
+        platform_id,
+        agency_id,
+        organisation_id,
+        referral_id,
+        hours_from,
+        at,
+        account,
+        n,
+    ) in session.execute(
+        select(
+            bucket,
+            *keys,
+            facts.c.referral_id,
+            facts.c.sent_at,
+            facts.c.acted_at,
+            Account.id,
+            func.coalesce(followers_then, Account.followers, 0),
+        )
         .select_from(facts)
         .join(Referral, Referral.id == facts.c.referral_id)
         .outerjoin(Case, Case.id == Referral.case_id)
-        .join(ReferralItem, ReferralItem.referral_id == Referral.id)
-        .join(Account, Account.id == ReferralItem.account_id)
-        .where(in_period, facts.c.acted_at.is_not(None))
+        .outerjoin(ReferralItem, ReferralItem.referral_id == Referral.id)
+        .outerjoin(Account, Account.id == ReferralItem.account_id)
+        .where(facts.c.acted_at.is_not(None))
     ):
-        accounts = groups[(platform_id, agency_id, organisation_id)].accounts
-        accounts[account_id] = max(int(followers), accounts.get(account_id, 0))
-    return _Cohort(groups)
+        if index < 0:
+            continue
+        tally = cohorts[index].groups[(platform_id, agency_id, organisation_id)]
+        if referral_id not in timed:
+            timed.add(referral_id)
+            tally.hours.append((at - hours_from).total_seconds() / 3600.0)
+        if account is not None:
+            tally.accounts[account] = max(int(n), tally.accounts.get(account, 0))
+    return cohorts
 
 
 def _names(session: Session, model: Any, label: Any) -> dict[int, str]:
@@ -567,8 +593,9 @@ def compute(
 ) -> Report:
     """Every figure of a report of `period` at `cutoff`, unsuppressed (see `publish`)."""
     previous = period.previous()
-    current = _cohort(session, period.start, period.end, cutoff)
-    before = _cohort(session, previous.start, previous.end, cutoff)
+    current, before = _cohorts(
+        session, [(period.start, period.end), (previous.start, previous.end)], cutoff
+    )
     platforms = _names(session, Platform, Platform.code)
     agencies = _names(session, Agency, Agency.code)
     organisations = _names(session, Organisation, Organisation.slug)
