@@ -20,7 +20,7 @@ SCREENSHOTS = os.environ.get("WEB_SCREENSHOTS_DIR")  # a folder: the README's go
 
 
 def _no_serious_violations(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
     results = Axe().run(page)
     serious = [
