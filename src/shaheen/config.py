@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         default=None,
         description="YAML file (0600) of agencies' OpenID Connect providers, by agency code",
     )
+    # `shaheen serve` (web/commands.py); its options override these.
+    workers: int = Field(default=1, ge=1, le=64, description="HTTP server processes")
+    cors_origins: list[str] = Field(
+        default=[], description="origins browsers may call the API from (JSON list; none: off)"
+    )
+    max_body_mb: int = Field(default=64, ge=1, le=4096, description="largest request body, MiB")
     # API tokens (access/tokens.py): a token bucket per token, in each server process.
     api_token_rate: float = Field(
         default=50.0, gt=0, le=100_000, description="requests per second one API token may make"

@@ -170,8 +170,12 @@ _limiters_lock = threading.Lock()
 
 
 def limiter_for(settings: Settings) -> RateLimiter:
-    """The process's limiter for these settings (one per rate and burst)."""
-    key = (settings.api_token_rate, settings.api_token_burst)
+    """The process's limiter for these settings (one per rate and burst). With several
+    server processes each takes its share, so that together they never allow more than
+    the settings say (a client on one kept-alive connection, served by one process, gets
+    that share only: the safe side of a limit)."""
+    share = settings.workers
+    key = (settings.api_token_rate / share, max(1, settings.api_token_burst // share))
     with _limiters_lock:
         if key not in _limiters:
             _limiters[key] = RateLimiter(*key)
