@@ -67,6 +67,8 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
         + ("[green]intact[/]" if chain.intact else f"[red]broken at {chain.first_bad_sequence}[/]")
     )
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))
+    if summary.weekly_report is not None:
+        console.print(f"weekly report (PDF) written to {summary.weekly_report}", highlight=False)
     console.print(people_table(flows.demo_credentials(workdir)))
     open_cases = summary.stats.totals.open_cases
     console.print(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.access import flows as access
@@ -43,9 +43,13 @@ from shaheen.knowledge.models import HashBank
 from shaheen.pipeline import flows as pipeline
 from shaheen.pipeline.schemas import ScanResult
 from shaheen.platforms import service as platforms
+from shaheen.referral.models import ReferralEvent
+from shaheen.reports import flows as report_flows
+from shaheen.reports import rules as report_rules
 from shaheen.reports import service as reports
 from shaheen.reports.schemas import Stats
 from shaheen.store import migrate
+from shaheen.store.base import utcnow
 from shaheen.store.engine import session_scope
 from shaheen.tasks import service as task_service
 from shaheen.tasks.models import Task
@@ -96,6 +100,7 @@ class DemoSummary:
     stats: Stats
     workflow: scenario.WorkflowSummary
     evidence: evidence.EvidenceReport
+    weekly_report: Path | None = None  # the weekly brief of the demo's week (PDF)
 
 
 def run(
@@ -136,6 +141,7 @@ def run(
         figures = reports.collect(session=session)
         riskiest = detection.risk_rows(session=session, limit=8)
         chain = evidence.verify(session=session)
+    weekly = _weekly_report(sessions, workdir / "reports")
     return DemoSummary(
         kb_version=kb.version,
         organisations=len(merged.organisations),
@@ -147,7 +153,23 @@ def run(
         stats=figures,
         workflow=follow_up,
         evidence=chain,
+        weekly_report=weekly,
     )
+
+
+def _weekly_report(sessions: sessionmaker[Session], folder: Path) -> Path:
+    """The weekly brief of the week the demo's referrals went out, counted up to the
+    end of the simulated days: the platforms' answers lie in simulated time ahead."""
+    settings = get_settings()
+    with session_scope(sessions) as session:
+        last_event = session.scalar(select(func.max(ReferralEvent.occurred_at)))
+        cutoff = max(last_event or utcnow(), utcnow())
+        week = report_rules.week_of(
+            report_rules.local_today(utcnow(), settings.report_timezone),
+            settings.report_timezone,
+        )
+        figures = reports.compute(session=session, kind="weekly", period=week, cutoff=cutoff)
+    return report_flows.write(figures, report_flows.Format.PDF, folder)
 
 
 def _demo_bank(session: Session, dataset: DemoDataset, folder: Path, actor: str) -> None:
