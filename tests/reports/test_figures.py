@@ -39,6 +39,8 @@ from shaheen.reports import rules, service
 from shaheen.reports.schemas import Outcomes, Report
 from shaheen.review.enums import CaseStatus, Verdict
 from shaheen.review.models import Case, Decision
+from shaheen.tasks.enums import NumberOutcome
+from shaheen.tasks.models import Task, TaskAssignment, TaskNumber
 from tests.factories import post_signal
 
 ZONE = "Asia/Karachi"
@@ -203,10 +205,14 @@ def build(session: Session) -> None:
                 row.sent_at, row.due_at = at, at + timedelta(hours=48)
             row.status = status
 
-    history(referral(x.id, a.id, c1, [a1]), (S.DRAFT, -1), (S.SENT, 0), (S.REMOVED, 2),
-            (S.REINSTATED, 80))  # fmt: skip
-    history(referral(x.id, a.id, c1, [a2]), (S.SENT, 0), (S.ACKNOWLEDGED, 1),
-            (S.GEO_BLOCKED, 30))  # fmt: skip
+    history(
+        referral(x.id, a.id, c1, [a1]),
+        (S.DRAFT, -1),
+        (S.SENT, 0),
+        (S.REMOVED, 2),
+        (S.REINSTATED, 80),
+    )
+    history(referral(x.id, a.id, c1, [a2]), (S.SENT, 0), (S.ACKNOWLEDGED, 1), (S.GEO_BLOCKED, 30))
     history(referral(x.id, a.id, c1, [a1]), (S.SENT, 0), (S.NO_RESPONSE, 96), (S.REMOVED, 100))
     history(referral(x.id, a.id, c1, [a2]), (S.SENT, 0), (S.NO_RESPONSE, 96))
     history(referral(x.id, a.id, c1, [a2]), (S.SENT, 24), (S.REJECTED, 25))
@@ -216,6 +222,38 @@ def build(session: Session) -> None:
     history(referral(x.id, a.id, c1, [a2]), (S.SENT, -120), (S.REMOVED, -117))  # R8
     history(referral(x.id, a.id, c1, [a2]), (S.DRAFT, 0))  # R10
     history(referral(x.id, a.id, c1, [a2]), (S.SENT, 256))  # R11
+    session.flush()
+
+    # Tasks from A to B: answered on time, answered late, never answered; one before.
+    for created, due, answered_at in ((1, 49, 30), (2, 26, 60), (3, 27, None), (-100, -50, -60)):
+        task = Task(
+            issuer_agency_id=a.id,
+            issued_by_id=user.id,
+            title="t",
+            due_at=h(due),
+            created_at=h(created),
+        )
+        session.add(task)
+        session.flush()
+        part = TaskAssignment(
+            task_id=task.id,
+            agency_id=b.id,
+            due_at=h(due),
+            answered_at=h(answered_at) if answered_at is not None else None,
+        )
+        session.add(part)
+        session.flush()
+        if created == 1:
+            session.add_all(
+                [
+                    TaskNumber(
+                        assignment_id=part.id,
+                        number="+923001234567",
+                        outcome=NumberOutcome.SIM_BLOCKED,
+                    ),
+                    TaskNumber(assignment_id=part.id, number="+923007654321"),
+                ]
+            )
     session.flush()
 
 
@@ -318,3 +356,12 @@ def test_detector_precision_from_review_outcomes(report: Report) -> None:
 def test_definitions_travel_with_every_report(report: Report) -> None:
     keys = {d.key for d in report.definitions}
     assert {"compliance", "time_to_removal", "period", "cutoff", "suppression"} <= keys
+
+
+def test_tasks_by_agency_and_regulator_outcomes(report: Report) -> None:
+    assert report.tasks is not None
+    [b] = report.tasks.by_agency
+    assert (b.agency, b.issued, b.answered, b.on_time, b.overdue_open) == ("B", 3, 2, 1, 1)
+    assert b.on_time_share == pytest.approx(1 / 3)
+    numbers = report.tasks.numbers
+    assert (numbers["sent"], numbers["sim_blocked"], numbers["pending"]) == (2, 1, 1)

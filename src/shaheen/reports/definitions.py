@@ -131,6 +131,19 @@ DEFINITIONS: tuple[Definition, ...] = (
         "a detector's false alarm.",
     ),
     Definition(
+        "tasks",
+        "Tasks by agency",
+        "Tasks issued in the period, per recipient agency: answered by the cut-off, "
+        "answered by their deadline (on time), and past their deadline unanswered at the "
+        "cut-off.",
+    ),
+    Definition(
+        "numbers",
+        "Phone numbers sent to regulators",
+        "Every phone number a task asked a regulator to act on, to date, by the outcome "
+        "the regulator recorded (SIM blocked, not found, not in use, refused) or none yet.",
+    ),
+    Definition(
         "previous",
         "Previous period",
         "The period of the same length just before, counted by the same rules at the same cut-off.",

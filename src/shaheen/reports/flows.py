@@ -42,6 +42,7 @@ from shaheen.reports.schemas import (
     Outcomes,
     Precision,
     Report,
+    TaskFigures,
     TimeToRemoval,
     TrendWeek,
 )
@@ -155,7 +156,10 @@ def publish(report: Report, threshold: int) -> Report:
                 by_language=[precision(q) for q in report.quality.by_language],
                 by_organisation=[precision(q) for q in report.quality.by_organisation],
             ),
-            "tasks": None,
+            # regulators' outcomes for phone numbers are published; tasks per agency not
+            "tasks": TaskFigures(numbers={k: count(v) for k, v in report.tasks.numbers.items()})
+            if report.tasks
+            else None,
         }
     )
 
@@ -272,6 +276,12 @@ def _rows(report: Report) -> Iterator[list[str]]:
         for q in quality:
             for figure in ("decided", "referred", "dismissed", "precision"):
                 yield [section, q.key, figure, value(getattr(q, figure))]
+    if report.tasks is not None:
+        for task_row in report.tasks.by_agency:
+            for figure, v in task_row.model_dump(exclude={"agency"}).items():
+                yield ["tasks", task_row.agency, figure, value(v)]
+        for outcome, v in report.tasks.numbers.items():
+            yield ["phone numbers", "all", outcome, value(v)]
     for d in report.definitions:
         yield ["definition", d.key, d.name, d.text]
 

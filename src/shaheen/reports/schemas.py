@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -108,6 +107,25 @@ class DetectorQuality(BaseModel):
     by_organisation: list[Precision] = Field(default_factory=list)
 
 
+class TaskTimeliness(BaseModel):
+    """Tasks issued in the period to one agency, and how it answered them."""
+
+    agency: str
+    issued: int | None = 0
+    answered: int | None = 0
+    on_time: int | None = 0
+    overdue_open: int | None = 0
+    on_time_share: float | None = None
+
+
+class TaskFigures(BaseModel):
+    """Tasks between agencies and regulators' outcomes for phone numbers."""
+
+    by_agency: list[TaskTimeliness] = Field(default_factory=list)
+    # Phone numbers sent to regulators, to date (tasks' `number_outcomes`).
+    numbers: dict[str, int | None] = Field(default_factory=dict)
+
+
 class PeriodView(BaseModel):
     kind: str
     label: str
@@ -144,7 +162,5 @@ class Report(BaseModel):
     backlog: BacklogFigures = Field(default_factory=BacklogFigures)
     trend: list[TrendWeek] = Field(default_factory=list)
     quality: DetectorQuality = Field(default_factory=DetectorQuality)
-    # Tasks by agency and regulator outcomes for phone numbers (issue 18's models): None
-    # until `shaheen.tasks` has an outcome-count service to read them from.
-    tasks: dict[str, Any] | None = None
+    tasks: TaskFigures | None = None
     definitions: list[DefinitionView] = Field(default_factory=list)

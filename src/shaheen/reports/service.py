@@ -43,6 +43,8 @@ from shaheen.reports.schemas import (
     Precision,
     Report,
     Stats,
+    TaskFigures,
+    TaskTimeliness,
     TimeToRemoval,
     TrendWeek,
 )
@@ -50,6 +52,8 @@ from shaheen.review.enums import Verdict
 from shaheen.review.models import Case, Decision
 from shaheen.review.rules import OPEN_STATUSES
 from shaheen.store.base import utcnow
+from shaheen.tasks import service as task_service
+from shaheen.tasks.models import Task, TaskAssignment
 
 UNKNOWN_PLATFORM = "unknown"
 
@@ -563,6 +567,47 @@ def _precision(
     )
 
 
+def _tasks(session: Session, start: datetime, end: datetime, cutoff: datetime) -> TaskFigures:
+    """Tasks issued in the period, per recipient agency, and their timeliness at the
+    cut-off (from the assignments' timestamps); and the regulators' outcomes for phone
+    numbers, from the tasks stage's own count."""
+    answered = and_(TaskAssignment.answered_at.is_not(None), TaskAssignment.answered_at <= cutoff)
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = session.execute(
+        select(
+            Agency.code,
+            func.count(),
+            total(answered),
+            total(and_(answered, TaskAssignment.answered_at <= TaskAssignment.due_at)),
+            total(and_(~answered, TaskAssignment.due_at < cutoff)),
+        )
+        .select_from(TaskAssignment)
+        .join(Task, Task.id == TaskAssignment.task_id)
+        .join(Agency, Agency.id == TaskAssignment.agency_id)
+        .where(Task.created_at >= start, Task.created_at < end, Task.created_at <= cutoff)
+        .group_by(Agency.code)
+        .order_by(Agency.code)
+    ).all()
+    numbers = task_service.number_outcomes(session=session)
+    return TaskFigures(
+        by_agency=[
+            TaskTimeliness(
+                agency=code,
+                issued=int(issued),
+                answered=int(done),
+                on_time=int(on_time),
+                overdue_open=int(overdue),
+                on_time_share=rules.rate(int(on_time), int(issued)),
+            )
+            for code, issued, done, on_time, overdue in rows
+        ],
+        numbers=dict(numbers.model_dump()),
+    )
+
+
 def _view(period: rules.Period) -> PeriodView:
     return PeriodView(
         kind=period.kind.value,
@@ -636,6 +681,7 @@ def compute(
             for w, (s, a), b in zip(weeks, cohorts, backlog_trend, strict=True)
         ],
         quality=_precision(session, period.start, period.end, cutoff),
+        tasks=_tasks(session, period.start, period.end, cutoff),
         definitions=[DefinitionView(key=d.key, name=d.name, text=d.text) for d in DEFINITIONS],
     )
 
