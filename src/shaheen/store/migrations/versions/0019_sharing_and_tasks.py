@@ -49,7 +49,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("everyone", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("everyone", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("shared_by_id", sa.Integer(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
