@@ -172,6 +172,30 @@ def test_a_hash_looked_up_by_value(api: Api, data: Data) -> None:
     assert status == 200 and [m["bank"] for m in body["matches"]] == ["ttp-media"]
 
 
+def test_a_shared_red_bank_answers_lookups_of_its_named_reader_until_revoked(
+    api: Api, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CCW's RED bank shared with one named analyst of CTA: that analyst's lookups match
+    it; a colleague's do not; revoked, the analyst's stop (within the lookups' one-second
+    view of the banks, here made zero)."""
+    monkeypatch.setattr(detect_api._Matchers, "CHECK_SECONDS", 0.0)
+
+    def banks_seen(who: str) -> list[str]:
+        status, body = get(api, f"/api/v1/lookup?value={data.pdq}", who)
+        assert status == 200, body
+        return sorted(m["bank"] for m in body["matches"])
+
+    assert banks_seen("analyst") == ["ttp-media"]
+    share = {"kind": "bank", "key": "ccw-private", "people": ["analyst"]}
+    status, body = post(api, "/api/v1/shares", "ccw-boss", json=share)
+    assert status == 201, body
+    assert banks_seen("analyst") == ["ccw-private", "ttp-media"]
+    assert banks_seen("rev1") == ["ttp-media"]  # RED: the named person, no one else
+    revoked = api.client.delete(f"/api/v1/shares/{body['id']}", headers=api.headers("ccw-boss"))
+    assert revoked.status_code == 204, revoked.text
+    assert banks_seen("analyst") == ["ttp-media"]
+
+
 @pytest.mark.parametrize(
     ("who", "query", "status"),
     [

@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -53,6 +53,8 @@ from shaheen.ingest.media import sniff_mime
 from shaheen.knowledge import banks
 from shaheen.knowledge.enums import TLP, SignalType
 from shaheen.knowledge.models import HashBank, HashBankEntry
+from shaheen.sharing import service as sharing
+from shaheen.sharing.enums import SharedKind
 from shaheen.store.engine import session_scope
 
 router = APIRouter(tags=["hashes"], responses=problem_responses(*COMMON))
@@ -68,6 +70,13 @@ SIGNALS = "signals"
 # --- The process's matcher ----------------------------------------------------------------
 
 
+class _Bank(NamedTuple):
+    id: int
+    name: str
+    owner: int | None
+    tlp: TLP
+
+
 class _Matchers:
     """One in-memory matcher per (index folder, threshold), kept in step with the banks."""
 
@@ -77,21 +86,51 @@ class _Matchers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cached: dict[tuple[str, int], tuple[Matcher, int | None, float, float]] = {}
-        self._banks: dict[str, tuple[list[tuple[str, int | None, TLP]], float]] = {}
+        self._banks: dict[str, tuple[list[_Bank], float]] = {}
+        self._shares: dict[tuple[str, int | None, int | None], tuple[set[str], float]] = {}
 
     def readable(self, session: Session, by: Principal) -> set[str]:
-        """`banks.readable_bank_names`, from the banks as read within `CHECK_SECONDS`."""
+        """`banks.readable_bank_names`, from the banks and the bank shares as read within
+        `CHECK_SECONDS`: a new share, a revoked one or a bank's new TLP takes effect
+        within a second, and a busy integration's lookups cost a query a second, not one
+        a lookup."""
         require(by, Action.BANK_READ)
         key = str(session.get_bind().engine.url)
         now = time.monotonic()
         with self._lock:
             kept = self._banks.get(key)
         if kept is None or now - kept[1] >= self.CHECK_SECONDS:
-            rows = session.execute(select(HashBank.name, HashBank.owner_agency_id, HashBank.tlp))
-            kept = ([(name, owner, tlp) for name, owner, tlp in rows], now)
+            rows = session.execute(
+                select(HashBank.id, HashBank.name, HashBank.owner_agency_id, HashBank.tlp)
+            )
+            kept = ([_Bank(*row) for row in rows], now)
             with self._lock:
                 self._banks[key] = kept
-        return {name for name, owner, tlp in kept[0] if owner is None or can_read(by, owner, tlp)}
+        banks_now = kept[0]
+        mine = {b.name for b in banks_now if b.owner is None or can_read(by, b.owner, b.tlp)}
+        unread = [b for b in banks_now if b.name not in mine]
+        if not unread or by.is_system or by.agency_id is None:
+            return mine
+        return mine | self._shared(session, by, key, unread, now)
+
+    def _shared(
+        self, session: Session, by: Principal, key: str, unread: list[_Bank], now: float
+    ) -> set[str]:
+        """Those of `unread` a live share lets `by` read (`sharing.readable_keys`)."""
+        who = (key, by.agency_id, by.user_id)
+        with self._lock:
+            kept = self._shares.get(who)
+        if kept is None or now - kept[1] >= self.CHECK_SECONDS:
+            marked = {str(b.id): b.tlp for b in unread}
+            keys = sharing.readable_keys(
+                session=session, by=by, kind=SharedKind.BANK, marked=marked
+            )
+            kept = ({b.name for b in unread if str(b.id) in keys}, now)
+            with self._lock:
+                if len(self._shares) > 10_000:  # principals seen: bounded
+                    self._shares.clear()
+                self._shares[who] = kept
+        return kept[0]
 
     def get(self, session: Session, settings: Settings) -> Matcher:
         """A matcher bound to `session` (a shallow copy: the indexes are shared)."""
