@@ -36,7 +36,15 @@ def test_unknown_hosts_are_kept_without_a_platform(session: Session) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["not a url", "ftp://files.example.org/x", "https://", "javascript:alert(1)"]
+    "url",
+    [
+        "not a url",
+        "ftp://files.example.org/x",
+        "https://",
+        "javascript:alert(1)",
+        "[0-9a-f]{32}",  # an IPv6 literal that is not one (schemathesis found it)
+        "https://[::1/x",
+    ],
 )
 def test_bad_urls_are_refused(session: Session, url: str) -> None:
     with pytest.raises(tips.InvalidTip):

@@ -37,8 +37,12 @@ def normalise_url(url: str) -> str:
     url = url.strip()
     if "://" not in url:
         url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
+    try:  # brackets announce an IPv6 literal: urlsplit refuses a bad one with ValueError
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or "." not in host:
         raise InvalidTip(f"{url!r} is not a web address (http or https with a host)")
     if len(url) > 1000:
         raise InvalidTip("URL longer than 1000 characters")
