@@ -49,6 +49,7 @@ def test_the_registry_names_adapters_without_importing_the_referral_stage() -> N
         ("https://youtu.be/dQw4w9WgXcQ", "youtube"),
         ("https://example.org/facebook.com", None),
         ("https://notfacebook.com/x", None),
+        ("https://[0-9a-f]{32}/x", None),  # a malformed IPv6 literal: no host at all
     ],
 )
 def test_platform_is_recognised_from_a_url(url: str, platform: str | None) -> None:

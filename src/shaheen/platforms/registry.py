@@ -103,7 +103,10 @@ def spec_for(code: str) -> PlatformSpec:
 
 def platform_from_url(url: str) -> str | None:
     """The platform code whose host serves `url`, or None."""
-    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    try:
+        host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    except ValueError:  # a malformed IPv6 literal ("[…]"): no platform's host
+        return None
     host = host.removeprefix("www.")
     for spec in PLATFORMS:
         if any(host == h or host.endswith("." + h) for h in spec.hosts):
