@@ -90,6 +90,7 @@ def test_a_case_goes_from_the_queue_to_a_referral_and_the_board(live: Desk, brow
     page.keyboard.press("j")  # the highest priority first: the Urdu account
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/cases/{live.case_id}")
+    assert page.locator("#account-handle").count() == 1, page.inner_text("main")
     assert "id tg-1900000001" in page.inner_text("#account-handle")  # no handle: the id
     marks = page.locator(".post mark")
     assert marks.count() >= 2  # the matched terms, in Urdu and in Latin script
