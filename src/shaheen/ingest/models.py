@@ -81,6 +81,14 @@ class Post(Base):
     posted_at: Mapped[datetime | None]
     reach: Mapped[int | None] = mapped_column(BigInteger)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # Where the post points, as its export said (ingest/connectors/links.py): the posts it
+    # replies to and quotes (platform post ids), the account it forwards and the accounts
+    # it mentions (platform account ids or `@handle`). The network stage links accounts
+    # by them.
+    reply_to: Mapped[str | None] = mapped_column(String(200))
+    quote_of: Mapped[str | None] = mapped_column(String(200))
+    forward_from: Mapped[str | None] = mapped_column(String(200))
+    mentions: Mapped[list[str] | None] = mapped_column(JSONDoc)
     scanned_at: Mapped[datetime | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When a re-import last changed the post; None while it is as first seen.

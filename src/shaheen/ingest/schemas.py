@@ -41,6 +41,12 @@ class PostRecord:
     posted_at: datetime | None = None
     reach: int | None = None
     raw: dict[str, Any] | None = field(default=None, repr=False)
+    # Where the post points (see connectors/links.py): post ids on the same platform,
+    # account references (a platform account id, or `@handle`).
+    reply_to: str | None = None
+    quote_of: str | None = None
+    forward_from: str | None = None
+    mentions: list[str] | None = None
 
 
 @dataclass(slots=True)

@@ -53,7 +53,10 @@ _POSTS = cast(Table, Post.__table__)
 _OBSERVATIONS = cast(Table, FollowerObservation.__table__)
 
 _ACCOUNT_FIELDS = ("handle", "display_name", "bio", "url", "followers", "verified")
-_POST_FIELDS = ("text", "language", "url", "posted_at", "reach", "raw")
+_POST_FIELDS = (
+    *("text", "language", "url", "posted_at", "reach", "raw"),
+    *("reply_to", "quote_of", "forward_from", "mentions"),
+)
 
 # Under SQLite's default limit of host parameters per statement, with room to spare.
 _LOOKUP_CHUNK = 900

@@ -39,6 +39,10 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    # A ban-evasion case: the removed account this one appears to re-create, and that
+    # account's case (whose referral and evidence the platform can act on in one step).
+    evades_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
 
 class Decision(Base):

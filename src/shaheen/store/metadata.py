@@ -14,6 +14,7 @@ from shaheen.detect import models as _detect  # noqa: F401
 from shaheen.evidence import models as _evidence  # noqa: F401
 from shaheen.ingest import models as _ingest  # noqa: F401
 from shaheen.knowledge import models as _knowledge  # noqa: F401
+from shaheen.network import models as _network  # noqa: F401
 from shaheen.platforms import models as _platforms  # noqa: F401
 from shaheen.referral import models as _referral  # noqa: F401
 from shaheen.review import models as _review  # noqa: F401

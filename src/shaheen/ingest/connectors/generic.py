@@ -17,6 +17,10 @@ Canonical columns (any other column is kept in the post's raw record):
     reach              views or impressions
     language           ISO 639-1 code if known
     media              attachment paths relative to the file, separated by ";"
+    reply_to           the platform's id of the post this one replies to
+    quote_of           the platform's id of the post this one quotes
+    forward_from       the account this post forwards or reposts (id, or @handle)
+    mentions           accounts it mentions (ids or @handles), separated by ";"
 
 Columns with other names are mapped with `--map canonical=source`, for example
 `--map text=message --map post_id=id`.
@@ -41,6 +45,7 @@ from shaheen.ingest.connectors._parsing import (
     to_int,
 )
 from shaheen.ingest.connectors.base import Connector, Item, MediaRef, Record, RecordError
+from shaheen.ingest.connectors.links import apply, generic_links
 from shaheen.ingest.schemas import AccountRecord, PostRecord
 from shaheen.ingest.sources import Source
 from shaheen.platforms.registry import PLATFORM_CODES, platform_from_url
@@ -60,6 +65,10 @@ CANONICAL = (
     "reach",
     "language",
     "media",
+    "reply_to",
+    "quote_of",
+    "forward_from",
+    "mentions",
 )
 
 
@@ -136,6 +145,7 @@ class _Mapped(Connector):
             reach=to_int(v.get("reach")),
             raw=clean_json(extra) if extra else None,
         )
+        apply(post, generic_links(v))
         media = text_of(v.get("media"), "media")
         refs = [MediaRef(p.strip()) for p in media.split(";") if p.strip()] if media else []
         return Record(location, post=post, accounts=[account], media=refs)

@@ -42,6 +42,7 @@ from shaheen.ingest.connectors.base import (
     RecordError,
     Skipped,
 )
+from shaheen.ingest.connectors.links import apply, telegram_links
 from shaheen.ingest.schemas import AccountRecord, PostRecord
 from shaheen.ingest.sources import Source
 
@@ -157,6 +158,7 @@ def _record(chat: dict[str, Any], message: dict[str, Any], location: str, zone: 
         posted_at=posted_at,
         raw=raw,
     )
+    apply(post, telegram_links(raw))
     account = AccountRecord(
         PLATFORM, account_id, display_name=clean_text(str(sender)) if sender else None
     )

@@ -40,6 +40,7 @@ from shaheen.ingest.connectors._parsing import (
     to_int,
 )
 from shaheen.ingest.connectors.base import Connector, Item, Record, RecordError, Skipped
+from shaheen.ingest.connectors.links import apply, x_links
 from shaheen.ingest.enums import ObservedStatus, StatusSubject
 from shaheen.ingest.schemas import AccountRecord, PostRecord, StatusRecord
 from shaheen.ingest.sources import Source
@@ -256,7 +257,7 @@ def _post(tweet: dict[str, Any], media: dict[str, Any]) -> PostRecord:
         raw["includes_media"] = [clean_json(media[k]) for k in keys if str(k) in media]
     language = text_of(tweet.get("lang"), "lang")
     created = tweet.get("created_at")
-    return PostRecord(
+    post = PostRecord(
         platform=PLATFORM,
         platform_post_id=tweet_id,
         platform_account_id=author,
@@ -267,6 +268,7 @@ def _post(tweet: dict[str, Any], media: dict[str, Any]) -> PostRecord:
         reach=to_int(metrics.get("impression_count")),
         raw=raw,
     )
+    return apply(post, x_links(tweet))
 
 
 def _withheld(
