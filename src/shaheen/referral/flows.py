@@ -578,6 +578,7 @@ def _advance(
         source=EventSource.WEBHOOK,
         by=system_actor(actor),
         at=now,
+        now=now,
     )
     return 1
 
@@ -625,6 +626,7 @@ def recheck(
                     source=EventSource.RECHECK,
                     by=system_actor(actor),
                     at=now,
+                    now=now,
                 )
                 changes += 1
             except IllegalTransition:

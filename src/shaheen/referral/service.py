@@ -134,12 +134,15 @@ def record_status(
     platform_reference: str | None = None,
     note: str = "",
     at: datetime | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Move a referral to `status` if the rules allow it and `by` may (a liaison officer
     of the referral's agency, or the server's own jobs); refused moves are audited.
 
     `at` is when the platform answered (the event's `occurred_at`; now if not given);
-    the event's `recorded_at` is always now, when it was recorded here."""
+    the event's `recorded_at` is always now, when it was recorded here. `now` is the
+    caller's clock, against which `at` may not lie in the future (a job that runs on a
+    simulated clock, as the demo's does, passes its own)."""
     with audit.attempt(
         sessions,
         **identity(by),
@@ -151,7 +154,7 @@ def record_status(
         acting(session, by)
         referral = referral_for(session, by, referral_id, write=True)
         if at is not None:
-            rules.check_answer_time(at, utcnow())
+            rules.check_answer_time(at, now or utcnow())
         apply_status(
             session,
             referral,
