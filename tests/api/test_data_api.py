@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from shaheen.detect import api as detect_api
 from shaheen.detect.classifier import ClassifierDetector
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.media.hashing import hash_file
+from shaheen.detect.media.matching import Matcher
 from shaheen.detect.models import Indicator, Signal
 from shaheen.ingest import api as ingest_api
 from shaheen.ingest.models import Account, Post
@@ -170,6 +173,46 @@ def test_a_hash_looked_up_by_value(api: Api, data: Data) -> None:
     assert get(api, url, "analyst")[1]["matches"] == []
     status, body = get(api, f"/api/v1/lookup?signal_type=md5&value={MD5.upper()}", "analyst")
     assert status == 200 and [m["bank"] for m in body["matches"]] == ["ttp-media"]
+
+
+def test_new_entries_answer_lookups_after_a_reload_that_never_stalls_them(
+    api: Api, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hash banked after the index loaded: lookups go on answering from the index in
+    memory while a background thread reloads it (here held back), then find it."""
+    monkeypatch.setattr(detect_api._Matchers, "CHECK_SECONDS", 0.0)
+    late = _flip(data.pdq, 100)
+
+    def banks_for(value: str) -> list[str]:
+        status, body = get(api, f"/api/v1/lookup?value={value}", "analyst")
+        assert status == 200, body
+        return [m["bank"] for m in body["matches"]]
+
+    assert banks_for(late) == []
+    gate = threading.Event()
+    load = Matcher.load
+
+    def held_back(cls: type[Matcher], *args: Any, **kwargs: Any) -> Matcher:
+        if threading.current_thread().name == "index-reload":
+            assert gate.wait(30)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(Matcher, "load", classmethod(held_back))
+    with api.desk.sessions.begin() as session:
+        bank = banks.get_bank(session=session, name="ttp-media")
+        record = BankRecord(SignalType.PDQ, late, ("late",), 100, "image")
+        banks.add_records(
+            session=session, bank=bank, records=[record], actor="test", action="bank.add"
+        )
+    started = time.monotonic()
+    assert banks_for(late) == []  # the reload waits; the lookup does not
+    assert banks_for(data.pdq) == ["ttp-media"]
+    assert time.monotonic() - started < 10
+    gate.set()
+    deadline = time.monotonic() + 30
+    while banks_for(late) != ["ttp-media"]:
+        assert time.monotonic() < deadline, "the reloaded index never answered"
+        time.sleep(0.05)
 
 
 def test_a_shared_red_bank_answers_lookups_of_its_named_reader_until_revoked(

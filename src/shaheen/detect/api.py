@@ -15,6 +15,7 @@ new TLP takes effect within a second.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import tempfile
 import threading
@@ -57,6 +58,8 @@ from shaheen.sharing import service as sharing
 from shaheen.sharing.enums import SharedKind
 from shaheen.store.engine import session_scope
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(tags=["hashes"], responses=problem_responses(*COMMON))
 signals_router = APIRouter(tags=["accounts"], responses=problem_responses(*COMMON))
 
@@ -88,6 +91,8 @@ class _Matchers:
         self._cached: dict[tuple[str, int], tuple[Matcher, int | None, float, float]] = {}
         self._banks: dict[str, tuple[list[_Bank], float]] = {}
         self._shares: dict[tuple[str, int | None, int | None], tuple[set[str], float]] = {}
+        self._loading = threading.Lock()  # one index load at a time in this process
+        self._reloading: set[tuple[str, int]] = set()
 
     def readable(self, session: Session, by: Principal) -> set[str]:
         """`banks.readable_bank_names`, from the banks and the bank shares as read within
@@ -133,29 +138,70 @@ class _Matchers:
         return kept[0]
 
     def get(self, session: Session, settings: Settings) -> Matcher:
-        """A matcher bound to `session` (a shallow copy: the indexes are shared)."""
+        """A matcher bound to `session` (a shallow copy: the indexes are shared).
+
+        Only a process's first lookup waits for the index to load. After that, when the
+        banks have new entries (checked at most once a `CHECK_SECONDS`) or a full sync is
+        due, one background thread loads the index afresh while lookups go on against
+        the one in memory, and the new one replaces it when ready: a reload (a second at
+        a million hashes) never stalls the requests in flight."""
         # absolute(), not resolve(): no filesystem calls on the path of every lookup
         key = (str(settings.index_dir.absolute()), settings.match_threshold)
         now = time.monotonic()
         with self._lock:
             cached = self._cached.get(key)
-            if cached is not None:
-                matcher, stamp, checked, synced = cached
-                if now - checked >= self.CHECK_SECONDS:
-                    newest = session.scalar(select(func.max(HashBankEntry.id)))
-                    if newest != stamp or now - synced >= self.FULL_SYNC_SECONDS:
-                        cached = None
-                    else:
-                        self._cached[key] = (matcher, stamp, now, synced)
-            if cached is None:
+            due = cached is not None and now - cached[2] >= self.CHECK_SECONDS
+            if cached is not None and due:  # this request checks; the others need not
+                self._cached[key] = (cached[0], cached[1], now, cached[3])
+        if cached is None:
+            matcher = self._first_load(session, settings, key)
+        else:
+            matcher, stamp, _, synced = cached
+            if due:
                 newest = session.scalar(select(func.max(HashBankEntry.id)))
-                matcher = Matcher.load(session, settings.index_dir, settings.match_threshold)
-                self._cached[key] = (matcher, newest, now, now)
-            else:
-                matcher = cached[0]
+                if newest != stamp or now - synced >= self.FULL_SYNC_SECONDS:
+                    self._reload_in_background(session, settings, key)
         bound = copy.copy(matcher)
         bound.session = session
         return bound
+
+    def _first_load(self, session: Session, settings: Settings, key: tuple[str, int]) -> Matcher:
+        with self._loading:  # one load at a time; a request that waited finds it done
+            with self._lock:
+                cached = self._cached.get(key)
+            if cached is not None:
+                return cached[0]
+            newest = session.scalar(select(func.max(HashBankEntry.id)))
+            matcher = Matcher.load(session, settings.index_dir, settings.match_threshold)
+            with self._lock:
+                now = time.monotonic()
+                self._cached[key] = (matcher, newest, now, now)
+            return matcher
+
+    def _reload_in_background(
+        self, session: Session, settings: Settings, key: tuple[str, int]
+    ) -> None:
+        with self._lock:
+            if key in self._reloading:
+                return
+            self._reloading.add(key)
+        engine = session.get_bind().engine
+
+        def reload() -> None:
+            try:
+                with self._loading, Session(engine) as own:
+                    newest = own.scalar(select(func.max(HashBankEntry.id)))
+                    matcher = Matcher.load(own, settings.index_dir, settings.match_threshold)
+                with self._lock:
+                    now = time.monotonic()
+                    self._cached[key] = (matcher, newest, now, now)
+            except Exception:  # the old index keeps answering; the next check retries
+                log.exception("reloading the hash index in %s failed", key[0])
+            finally:
+                with self._lock:
+                    self._reloading.discard(key)
+
+        threading.Thread(target=reload, name="index-reload", daemon=True).start()
 
 
 _matchers = _Matchers()
