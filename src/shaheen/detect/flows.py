@@ -28,7 +28,7 @@ from shaheen.detect.enums import SubjectKind
 from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.flows import MediaScanResult, hash_pending, match_pending
-from shaheen.detect.risk import AccountEvidence, assess
+from shaheen.detect.risk import AccountEvidence, assess, carry_association
 from shaheen.detect.schemas import AccountAssessment
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account
@@ -155,7 +155,8 @@ class Scanner:
         assessments = []
         for account in accounts:
             risk = assess(evidence[account.id])
-            account.risk_score, account.risk_explanation = risk.score, risk.explanation
+            account.risk_score = risk.score
+            account.risk_explanation = carry_association(account.risk_explanation, risk.explanation)
             top = risk.organisations[0] if risk.organisations else None
             organisation_id = organisations.get(top) if top else None
             rows.append(_risk_row(account, risk.score, risk.explanation, organisation_id))

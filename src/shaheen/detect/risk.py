@@ -149,3 +149,36 @@ def assess(evidence: AccountEvidence) -> Risk:
         "reasons": reasons,
     }
     return Risk(round(score, 4), organisations, explanation)
+
+
+#: The network stage's reason: the account sits in a community of known-bad accounts.
+ASSOCIATION = "association"
+
+
+def with_association(
+    explanation: dict[str, Any] | None, association: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The explanation with the network's association reason set (or cleared, for None).
+
+    Association is a weak signal: who an account is near, not what it does. It is
+    shown to the reviewer, labelled weak, and never enters the score, so it can never
+    open a case on its own (intake looks only at the score).
+    """
+    updated = dict(explanation or {})
+    reasons = [r for r in updated.get("reasons", []) if r.get("kind") != ASSOCIATION]
+    if association is not None:
+        reasons.append(
+            {"kind": ASSOCIATION, "strength": "weak", "counted_in_score": False, **association}
+        )
+    updated["reasons"] = reasons
+    return updated
+
+
+def carry_association(
+    previous: dict[str, Any] | None, explanation: dict[str, Any]
+) -> dict[str, Any]:
+    """A new assessment keeps the association reason the network last set."""
+    kept = [r for r in (previous or {}).get("reasons", []) if r.get("kind") == ASSOCIATION]
+    if not kept:
+        return explanation
+    return with_association(explanation, {k: v for k, v in kept[0].items() if k != "kind"})

@@ -484,6 +484,8 @@ def _reasons_in_words(explanation: dict[str, Any], most: int = 2) -> list[str]:
             reasons.append(f"profile names {', '.join(reason['terms'][:2])}")
         elif reason["kind"] == "media_match":
             reasons.append(f"media matches bank {reason.get('bank', '')}".rstrip())
+        elif reason["kind"] == "association":  # the network's: weak, not in the score
+            reasons.append(f"weak: near {reason.get('known_bad', 0)} known-bad accounts")
         else:
             reasons.append(f"post p={reason['propaganda']:.2f}: {reason['excerpt'][:60]}")
     return reasons

@@ -49,6 +49,17 @@ class NetworkState(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BioKey(Base):
+    """An account's bio fingerprint (`rules.bio_key`): accounts with one key wrote one bio."""
+
+    __tablename__ = "network_bio_keys"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), index=True)
+
+
 class NetworkCluster(Base):
     """A community of the account graph (Leiden), as the last run found it."""
 
@@ -95,9 +106,7 @@ class EvasionMatch(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
-    status: Mapped[MatchStatus] = mapped_column(
-        StrEnumType(MatchStatus), default=MatchStatus.FOUND
-    )
+    status: Mapped[MatchStatus] = mapped_column(StrEnumType(MatchStatus), default=MatchStatus.FOUND)
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

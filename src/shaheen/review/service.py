@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -159,6 +160,61 @@ def intake(
         )
         result.opened[case.id] = case.account_id
     return result
+
+
+def intake_evasion(
+    *,
+    session: Session,
+    agency_id: int,
+    account_id: int,
+    evades_account_id: int,
+    linked_case_id: int | None,
+    score: float,
+    reasons: list[dict[str, Any]],
+    actor: str,
+) -> Case | None:
+    """Open a ban-evasion case: the account appears to re-create a removed one.
+
+    The case points to the removed account and its case (whose referral and evidence
+    the platform can act on in one step). Like every case it opens for review, and is
+    referred only after a human decision. An account that already has an open or
+    referred case keeps it (None is returned).
+    """
+    if _held_cases(session, agency_id, [account_id]):
+        return None
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"no account {account_id}")
+    case = Case(
+        agency_id=agency_id,
+        account_id=account_id,
+        evades_account_id=evades_account_id,
+        linked_case_id=linked_case_id,
+        risk_score=max(score, account.risk_score or 0.0),
+        reach=account.followers or 0,
+    )
+    case.priority = case_priority(case.risk_score, case.reach, None)
+    if linked_case_id is not None:
+        linked = session.get(Case, linked_case_id)
+        case.organisation_id = linked.organisation_id if linked is not None else None
+    session.add(case)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="case.open",
+        object_type="case",
+        object_id=case.id,
+        agency_id=agency_id,
+        details={
+            "account": account_id,
+            "ban_evasion_of": evades_account_id,
+            "linked_case": linked_case_id,
+            "match": score,
+            "reasons": [r.get("kind") for r in reasons],
+        },
+    )
+    return case
 
 
 def _held_cases(session: Session, agency_id: int, account_ids: list[int]) -> dict[int, Case]:

@@ -129,6 +129,12 @@ def explanation_words(explanation: dict[str, Any] | None) -> list[str]:
             words.append(f"Its profile names {terms}.")
         elif kind == "media_match":
             words.append(f"An image matches the hash bank {reason.get('bank', '')}.".strip())
+        elif kind == "association":
+            words.append(
+                f"Weak signal, not counted in the score: it sits in a community where "
+                f"{reason.get('known_bad', 0)} of {reason.get('cluster_size', 0)} accounts "
+                "are known bad. Association alone never opens a case."
+            )
         elif kind == "post":
             p = reason.get("propaganda", 0.0)
             words.append(

@@ -75,6 +75,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_network_state")),
     )
     op.create_table(
+        "network_bio_keys",
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_network_bio_keys_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_network_bio_keys")),
+    )
+    with op.batch_alter_table("network_bio_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_network_bio_keys_key"), ["key"], unique=False)
+
+    op.create_table(
         "network_clusters",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
@@ -411,5 +428,8 @@ def downgrade() -> None:
 
     op.drop_table("network_campaign_members")
     op.drop_table("network_clusters")
+    with op.batch_alter_table("network_bio_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_network_bio_keys_key"))
+    op.drop_table("network_bio_keys")
     op.drop_table("network_state")
     op.drop_table("network_campaigns")

@@ -1,0 +1,132 @@
+"""Ban evasion across stages: removed accounts (referral answers, platform statuses) →
+network matching → review's linked cases. `shaheen network evasion` runs it.
+
+It lives above the stages because it joins three of them: the referrals that removed
+an account (referral), the matching (network) and the case it opens (review); no stage
+may import a later one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shaheen.access.rules import system
+from shaheen.agencies import service as agencies
+from shaheen.config import get_settings
+from shaheen.network import flows as network
+from shaheen.network import service as network_service
+from shaheen.network.schemas import RemovedAccount
+from shaheen.referral.enums import ReferralStatus
+from shaheen.referral.models import Referral, ReferralItem
+from shaheen.review import service as review
+from shaheen.runtime import cli_actor, open_database
+from shaheen.safe_output import terminal
+from shaheen.store.engine import session_scope
+
+console = Console()
+REMOVED = (ReferralStatus.REMOVED, ReferralStatus.GEO_BLOCKED)
+
+
+def removed_accounts(session: Session) -> list[RemovedAccount]:
+    """Accounts a platform removed on our referral (with that referral and its case),
+    and accounts the platforms show as removed or suspended however it came about."""
+    found: dict[int, RemovedAccount] = {}
+    rows = session.execute(
+        select(ReferralItem.account_id, Referral.id, Referral.case_id)
+        .join(Referral, Referral.id == ReferralItem.referral_id)
+        .where(Referral.status.in_(REMOVED), ReferralItem.account_id.is_not(None))
+        .order_by(Referral.id)
+    )
+    for account_id, referral_id, case_id in rows:
+        if account_id is None:
+            continue
+        found[account_id] = RemovedAccount(account_id, referral_id, case_id)
+    for account_id in network_service.removed_by_status(session=session):
+        found.setdefault(account_id, RemovedAccount(account_id))
+    return list(found.values())
+
+
+@dataclass
+class EvasionResult:
+    removed: int = 0
+    matches: int = 0
+    cases: dict[int, int] = field(default_factory=dict)  # case id → account id
+
+
+def raise_evasion_cases(
+    session: Session,
+    *,
+    agency_id: int,
+    actor: str,
+    candidates: list[int] | None = None,
+) -> EvasionResult:
+    """Match new accounts (or `candidates`) against every removed account and open a
+    linked case for each match; the caller owns the transaction."""
+    removed = removed_accounts(session)
+    result = EvasionResult(removed=len(removed))
+    for found in network.find_evasion(session, removed=removed, candidates=candidates):
+        result.matches += 1
+        match = found.match
+        if match.case_id is not None:
+            continue
+        case = review.intake_evasion(
+            session=session,
+            agency_id=agency_id,
+            account_id=match.account_id,
+            evades_account_id=match.removed_account_id,
+            linked_case_id=match.removed_case_id,
+            score=match.score,
+            reasons=match.reasons,
+            actor=actor,
+        )
+        if case is not None:
+            network_service.mark_cased(session=session, match_id=match.id, case_id=case.id)
+            result.cases[case.id] = match.account_id
+    session.flush()
+    return result
+
+
+def evasion(
+    agency: str | None = typer.Option(None, help="agency that owns the linked cases"),
+    all_accounts: bool = typer.Option(
+        False, "--all", help="check every account, not only those new since the last check"
+    ),
+) -> None:
+    """Match new accounts against removed ones; open a linked case for each re-creation."""
+    settings = get_settings()
+    database = open_database()
+    with session_scope(database.sessions) as session:
+        agency_id = agencies.require_by_code(
+            session=session, code=agency or settings.default_agency
+        ).id
+        candidates = (
+            network_service.accounts_since(session=session, after=0) if all_accounts else None
+        )
+        result = raise_evasion_cases(
+            session, agency_id=agency_id, actor=cli_actor(), candidates=candidates
+        )
+        views = network_service.evasion_matches(
+            session=session, by=system("network-evasion"), limit=20
+        )
+    table = Table(title=f"Possible re-creations of {result.removed:,} removed accounts")
+    for column in ("score", "account", "re-creates", "referral", "case", "why"):
+        table.add_column(column, overflow="fold")
+    for view in views:
+        table.add_row(
+            f"{view.score:.2f}",
+            terminal(view.handle or str(view.account_id)),
+            terminal(view.removed_handle or str(view.removed_account_id)),
+            str(view.referral_id or "–"),
+            str(view.case_id or "–"),
+            ", ".join(str(r.get("kind")) for r in view.reasons),
+        )
+    console.print(table)
+    console.print(
+        f"{result.matches:,} matches; {len(result.cases):,} linked cases opened for review"
+    )
