@@ -3,6 +3,7 @@ rolled-back `session` (both databases)."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -70,7 +71,7 @@ class World:
         return account
 
     def media(self, pdq: str) -> Media:
-        digest = f"{self._next()}".ljust(64, "0")
+        digest = hashlib.sha256(self._next().encode()).hexdigest()
         media = Media(
             sha256=digest, md5=digest[:32], mime_type="image/jpeg", size_bytes=1000, pdq=pdq
         )
