@@ -25,7 +25,9 @@ from shaheen.evidence.commands import app as evidence_app
 from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
+from shaheen.network.commands import app as network_app
 from shaheen.pipeline.commands import scan, train
+from shaheen.pipeline.network import evasion as network_evasion
 from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import report_app, stats
 from shaheen.review.commands import app as review_app
@@ -67,6 +69,8 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(share_app, name="share")
 app.add_typer(task_app, name="task")
 app.add_typer(report_app, name="report")
+network_app.command("evasion")(network_evasion)  # opens review cases: a pipeline command
+app.add_typer(network_app, name="network")
 app.command("hash")(hash_)
 app.command()(match)
 app.command()(scan)

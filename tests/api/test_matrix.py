@@ -141,6 +141,12 @@ ROUTES: dict[str, Route] = {
         "kp-reviewer",
         "ccw-boss",
     ),
+    # the network: reading it is reading cases
+    "network clusters": Route("GET", lambda a: "/api/v1/network/clusters", "rev1", 200, "auditor"),
+    "network evasion": Route("GET", lambda a: "/api/v1/network/evasion", "analyst", 200, "auditor"),
+    "network campaigns": Route(
+        "GET", lambda a: "/api/v1/network/campaigns", "rev1", 200, "auditor"
+    ),
     # aggregates name no one: every role reads them (no wrong role to try)
     "report": Route("GET", lambda a: "/api/v1/reports/weekly", "auditor", 200, ""),
     "referrals csv": Route(

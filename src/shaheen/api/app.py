@@ -30,6 +30,7 @@ from shaheen.audit import api as audit_api
 from shaheen.detect import api as detect_api
 from shaheen.ingest import api as ingest_api
 from shaheen.knowledge import api as knowledge_api
+from shaheen.network import api as network_api
 from shaheen.referral import api as referral_api
 from shaheen.referral import flows as referral_flows
 from shaheen.reports import api as reports_api
@@ -54,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     indicators_api.router,
     reports_api.router,
     tasks_api.router,
+    network_api.router,
 )
 
 
