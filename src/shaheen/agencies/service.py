@@ -15,6 +15,21 @@ def get_by_code(*, session: Session, code: str) -> Agency | None:
     return session.scalar(select(Agency).where(Agency.code == code))
 
 
+def directory(*, session: Session) -> list[tuple[str, str]]:
+    """Every agency's code and name, by code: whom a task or share can name (agencies
+    are not secret from each other; their data is)."""
+    return [
+        (code, name)
+        for code, name in session.execute(select(Agency.code, Agency.name).order_by(Agency.code))
+    ]
+
+
+def code_of(*, session: Session, agency_id: int | None) -> str:
+    """An agency's code ("" for none)."""
+    agency = session.get(Agency, agency_id) if agency_id is not None else None
+    return agency.code if agency else ""
+
+
 def require_by_code(*, session: Session, code: str) -> Agency:
     """The agency with `code`; `NotFound`, with the command that adds one, if missing."""
     agency = get_by_code(session=session, code=code)

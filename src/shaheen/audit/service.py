@@ -188,10 +188,13 @@ def entries(
     action: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_before: datetime | None = None,
 ) -> AuditPage:
     """The audit log, newest first, as `by` may read it: an auditor (or supervisor,
     admin) their own agency's entries; a platform administrator and the operator all.
-    `before` pages back by sequence number."""
+    `before` pages back by sequence number; `occurred_from` and `occurred_before` keep
+    the entries of a time range ([from, before))."""
     require(by, Action.AUDIT_READ)
     statement = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit + 1)
     if not (by.is_system or by.platform_admin):
@@ -206,6 +209,10 @@ def entries(
     ):
         if value is not None:
             statement = statement.where(column == value)
+    if occurred_from is not None:
+        statement = statement.where(AuditEvent.occurred_at >= occurred_from)
+    if occurred_before is not None:
+        statement = statement.where(AuditEvent.occurred_at < occurred_before)
     found = list(session.scalars(statement))
     shown = [AuditEntry.model_validate(event) for event in found[:limit]]
     more = len(found) > limit

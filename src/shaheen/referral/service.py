@@ -396,10 +396,12 @@ def referrals(
     statuses: Iterable[ReferralStatus] = (),
     text: str | None = None,
     limit: int = 200,
+    sent_from: datetime | None = None,
+    sent_before: datetime | None = None,
 ) -> list[ReferralRow]:
     """The caller's agency's referrals (the operator's: every agency's), newest first:
-    of one platform, in some statuses, or whose reference, handle or account id
-    contains `text`."""
+    of one platform, in some statuses, sent in [`sent_from`, `sent_before`), or whose
+    reference, handle or account id contains `text`."""
     require(by, Action.REFERRAL_READ)
     statement = (
         select(Referral, Platform.code, Account.handle, Account.platform_account_id)
@@ -416,6 +418,10 @@ def referrals(
     wanted = list(statuses)
     if wanted:
         statement = statement.where(Referral.status.in_(wanted))
+    if sent_from is not None:
+        statement = statement.where(Referral.sent_at >= sent_from)
+    if sent_before is not None:
+        statement = statement.where(Referral.sent_at < sent_before)
     if text and text.strip():
         pattern = f"%{text.strip().lower()}%"
         statement = statement.where(

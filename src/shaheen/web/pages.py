@@ -31,18 +31,21 @@ from shaheen.referral import service as referrals
 from shaheen.referral.channels import WebhookSecrets
 from shaheen.referral.enums import EventSource, ReferralStatus
 from shaheen.referral.rules import AWAITING, TRANSITIONS
+from shaheen.reports.rules import parse_period
 from shaheen.review import desk
 from shaheen.review import service as review
 from shaheen.review.enums import REASONS, CaseStatus, Verdict
 from shaheen.review.rules import Proposed
 from shaheen.store.base import utcnow
 from shaheen.store.engine import session_scope, write_scope
-from shaheen.web import auth
+from shaheen.web import auth, i18n
 from shaheen.web.auth import CsrfChecked, Me
 from shaheen.web.render import sla_clock, term_spans
 
 router = APIRouter()
 QUEUE = "web-queue"
+#: The referrals list's filter for every status still awaiting the platform.
+AWAITING_FILTER = "awaiting"
 #: The queue's age filter: label → (opened after, opened before) as offsets from now.
 AGES: dict[str, tuple[timedelta | None, timedelta | None]] = {
     "24h": (timedelta(hours=24), None),
@@ -61,6 +64,8 @@ def page(
         name,
         {
             "me": me,
+            "lang": i18n.activate(request),
+            "languages": i18n.LANGUAGES,
             "csrf": auth.csrf_token(request),
             "now": utcnow(),
             "A": Action,
@@ -148,6 +153,27 @@ def change_password(
     except ShaheenError as exc:
         return page(request, "password.html", None, status_code=422, error=str(exc))
     return back("/", done="Your password is changed.")
+
+
+@router.post("/language", dependencies=[CsrfChecked])
+def language(
+    request: Request,
+    lang: Annotated[str, Form()] = "",
+    back_to: Annotated[str, Form()] = "/",
+) -> Response:
+    """Keep the reader's language in a cookie (a year), then show the page again."""
+    response = RedirectResponse(auth.safe_next(back_to), status_code=303)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
@@ -287,6 +313,11 @@ def case(request: Request, case_id: int, me: Me, error: str = "", done: str = ""
             if (Action.REFERRAL_READ in me.actions)
             else []
         )
+        share_agencies = (
+            [(c, n) for c, n in agencies.directory(session=session) if c != view.agency]
+            if Action.SHARE_WRITE in me.actions
+            else []
+        )
     first_referral = next(
         (d for d in reversed(view.decisions) if d.verdict == Verdict.REFER.value), None
     )
@@ -302,6 +333,7 @@ def case(request: Request, case_id: int, me: Me, error: str = "", done: str = ""
         awaiting_second=view.status == CaseStatus.AWAITING_SECOND_REVIEW.value,
         first_referral=first_referral,
         case_referrals=[r for r in made if r.case == view.case],
+        share_agencies=share_agencies,
         error=error,
         done=done,
     )
@@ -423,12 +455,35 @@ def search(request: Request, me: Me, q: str = "") -> HTMLResponse:
 
 @router.get("/referrals", response_class=HTMLResponse)
 def referral_list(
-    request: Request, me: Me, platform: str = "", status: str = "", q: str = ""
+    request: Request,
+    me: Me,
+    platform: str = "",
+    status: str = "",
+    q: str = "",
+    period: str = "",
 ) -> HTMLResponse:
-    wanted = [s for s in ReferralStatus if s.value == status]
+    """Referrals filtered; `status=awaiting` is every status still awaiting the
+    platform, `period` the referrals first sent in a report's period (the dashboard's
+    links)."""
+    wanted = (
+        sorted(AWAITING)
+        if status == AWAITING_FILTER
+        else [s for s in ReferralStatus if s.value == status]
+    )
+    sent = (
+        parse_period(period, zone=get_settings().report_timezone, now=utcnow())
+        if period.strip()
+        else None
+    )
     with session_scope(sessions(request)) as session:
         rows = referrals.referrals(
-            session=session, by=me, platform_code=platform or None, statuses=wanted, text=q
+            session=session,
+            by=me,
+            platform_code=platform or None,
+            statuses=wanted,
+            text=q,
+            sent_from=sent.start if sent else None,
+            sent_before=sent.end if sent else None,
         )
         platforms = desk.choices(session=session, by=me).platforms
     return page(
@@ -437,8 +492,8 @@ def referral_list(
         me,
         rows=rows,
         platforms=platforms,
-        statuses=[s.value for s in ReferralStatus],
-        filters={"platform": platform, "status": status, "q": q},
+        statuses=[AWAITING_FILTER, *(s.value for s in ReferralStatus)],
+        filters={"platform": platform, "status": status, "q": q, "period": period.strip()},
         clock=sla_clock,
     )
 

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shaheen.api.errors import status_of
 from shaheen.config import Settings, get_settings
 from shaheen.errors import ConfigError, ShaheenError, Unauthenticated
-from shaheen.web import auth, pages, render
+from shaheen.web import audit_pages, auth, bank_pages, dashboard, i18n, pages, render, task_pages
 
 HERE = Path(__file__).resolve().parent
 #: The font files served, by the name the style sheet asks for.
@@ -57,6 +57,7 @@ def templates() -> Jinja2Templates:
     env.filters["when"] = render.when
     env.filters["explained"] = render.explanation_words
     env.globals["account_label"] = render.account_label
+    i18n.install(env)
     return found
 
 
@@ -64,6 +65,7 @@ def build(sessions: sessionmaker[Session], settings: Settings | None = None) -> 
     """The desk over `sessions` (refuses to start without its fonts)."""
     settings = settings or get_settings()
     fonts = check_fonts(settings.web_fonts_dir)
+    i18n.catalogues()  # a broken translation stops the start, not a page
     site = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     site.state.sessions = sessions
     site.state.templates = templates()
@@ -80,6 +82,8 @@ def build(sessions: sessionmaker[Session], settings: Settings | None = None) -> 
 
     site.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     site.include_router(pages.router)
+    for extra in (task_pages, bank_pages, dashboard, audit_pages):
+        site.include_router(extra.router)
 
     @site.exception_handler(auth.SignInRequired)
     def sign_in(request: Request, exc: auth.SignInRequired) -> Response:
@@ -104,7 +108,14 @@ def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request,
         "error.html",
-        {"me": None, "status": status, "message": message, "csrf": ""},
+        {
+            "me": None,
+            "status": status,
+            "message": message,
+            "csrf": "",
+            "lang": i18n.activate(request),
+            "languages": i18n.LANGUAGES,
+        },
         status_code=status,
     )
     return response

@@ -41,3 +41,36 @@
     if (reason.selectedOptions[0] && reason.selectedOptions[0].disabled) reason.value = "";
   });
 })();
+/* The banks page: a file dropped on the look-up form is posted at once, and the
+   matches replace the result below it (the form also works without a script). */
+(function () {
+  "use strict";
+  function post(form, file) {
+    var data = new FormData();
+    data.append("csrf", form.querySelector("input[name=csrf]").value);
+    data.append("file", file, file.name);
+    var result = document.getElementById("lookup-result");
+    return fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" }
+    }).then(function (r) { return r.text(); }).then(function (html) { result.innerHTML = html; });
+  }
+  document.addEventListener("dragover", function (event) {
+    var zone = event.target.closest && event.target.closest(".dropzone");
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = event.target.closest && event.target.closest(".dropzone");
+    if (zone) zone.classList.remove("over");
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = event.target.closest && event.target.closest(".dropzone");
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.remove("over");
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (files && files.length) post(zone, files[0]);
+  });
+})();
