@@ -26,7 +26,7 @@ from shaheen.ingest.commands import app as ingest_app
 from shaheen.ingest.commands import tip_app
 from shaheen.knowledge.commands import app as kb_app
 from shaheen.network.commands import app as network_app
-from shaheen.pipeline.commands import scan, train
+from shaheen.pipeline.commands import run, scan, status, train
 from shaheen.pipeline.network import evasion as network_evasion
 from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import report_app, stats
@@ -74,6 +74,8 @@ app.add_typer(network_app, name="network")
 app.command("hash")(hash_)
 app.command()(match)
 app.command()(scan)
+app.command()(run)
+app.command()(status)
 app.command("eval")(eval_)
 app.command()(explain)
 app.command()(risk)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shaheen.config import Settings
 from shaheen.detect import service as detection
 from shaheen.detect.classifier import Example
-from shaheen.detect.engines import RayEngine, make_engine
+from shaheen.detect.engines import PostRow, RayEngine, make_engine
 from shaheen.detect.flows import MediaStage, Scanner
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.matching import Matcher
@@ -95,13 +95,22 @@ def scan(
     actor: str,
     signer: evidence.Signer | None = None,
     on_progress: Callable[[int], None] | None = None,
+    in_batch: Callable[[Session, list[PostRow]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ScanResult:
-    """Scan every unscanned post, then pending media; open or update the cases."""
+    """Scan every unscanned post, then pending media; open or update the cases.
+
+    `in_batch` runs inside each batch's transaction, after its results are written and
+    before the commit (`shaheen run` records its progress and checks its lease there,
+    so both are committed with the batch or not at all); `should_stop`, asked after
+    each committed batch, ends the posts early (a stopping service, a time budget)."""
     return _scan(
         sessions,
         scanner,
         _Intake(agency_id, threshold, actor, signer, _organisations(sessions)),
         on_progress,
+        in_batch,
+        should_stop,
     )
 
 
@@ -141,6 +150,26 @@ def rescore(
     return result
 
 
+def take_accounts(
+    session: Session,
+    scanner: Scanner,
+    account_ids: list[int],
+    *,
+    agency_id: int,
+    threshold: float,
+    actor: str,
+    signer: evidence.Signer | None = None,
+) -> ScanResult:
+    """Assess these accounts again and hand them to intake, in the caller's transaction
+    (`shaheen run` catches up on media matches a crash kept from intake)."""
+    organisations = knowledge.organisation_ids(session=session)
+    result = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
+    _Intake(agency_id, threshold, actor, signer, organisations).take(
+        session, scanner, account_ids, result
+    )
+    return result
+
+
 def _organisations(sessions: sessionmaker[Session]) -> dict[str, int]:
     with sessions() as session:
         return knowledge.organisation_ids(session=session)  # fixed for the scan
@@ -151,18 +180,25 @@ def _scan(
     scanner: Scanner,
     intake: _Intake,
     on_progress: Callable[[int], None] | None,
+    in_batch: Callable[[Session, list[PostRow]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ScanResult:
     result = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
     started = time.perf_counter()
-    for rows, found in scanner.detected_batches(sessions):
+    batches = scanner.detected_batches(sessions)
+    for rows, found in batches:
         with sessions.begin() as session:
             stored = scanner.store(session, rows, found, intake.organisations)
             result.signals += stored.signals
             result.indicators += stored.indicators
             intake.take(session, scanner, sorted({row.account_id for row in rows}), result)
+            if in_batch is not None:
+                in_batch(session, rows)
         result.posts += stored.posts
         if on_progress is not None:
             on_progress(result.posts)
+        if should_stop is not None and should_stop():
+            break
     result.media = scanner.scan_media(sessions)
     if result.media is not None:
         matched = sorted(result.media.accounts)

@@ -15,11 +15,12 @@ from shaheen.evidence import models as _evidence  # noqa: F401
 from shaheen.ingest import models as _ingest  # noqa: F401
 from shaheen.knowledge import models as _knowledge  # noqa: F401
 from shaheen.network import models as _network  # noqa: F401
+from shaheen.pipeline import models as _pipeline  # noqa: F401
 from shaheen.platforms import models as _platforms  # noqa: F401
 from shaheen.referral import models as _referral  # noqa: F401
 from shaheen.review import models as _review  # noqa: F401
 from shaheen.sharing import models as _sharing  # noqa: F401
-from shaheen.tasks import models as _tasks  # noqa: F401
 from shaheen.store.base import Base
+from shaheen.tasks import models as _tasks  # noqa: F401
 
 target_metadata = Base.metadata
