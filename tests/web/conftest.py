@@ -85,6 +85,7 @@ class Desk:
     case_id: int  # the Urdu account's case, high reach: needs a second reviewer
     other_cases: list[int]
     foreign_case: int  # a case of the other agency
+    database_url: str = ""  # for tests that add records of their own or compute figures
 
 
 def _png(size: int = 8) -> bytes:
@@ -129,6 +130,8 @@ def _seed(url: str, media_dir: Path) -> tuple[dict[str, Person], int, list[int],
             ("boss", Role.SUPERVISOR, cta, False),
             ("liaison", Role.LIAISON, cta, False),
             ("kp-rev", Role.REVIEWER, kp, False),
+            ("kp-liaison", Role.LIAISON, kp, False),  # works tasks between agencies
+            ("auditor", Role.AUDITOR, cta, False),
         ):
             user = ensure_user(
                 session=session, agency=agency, username=username, display_name=username, role=role
@@ -301,7 +304,7 @@ def live(
                     err = server.stderr.read().decode() if server.stderr else ""
                     pytest.fail(f"shaheen serve did not start: {err[-2000:]}")
                 time.sleep(0.2)
-        yield Desk(base, backend, people, case_id, others, foreign)
+        yield Desk(base, backend, people, case_id, others, foreign, url)
     finally:
         server.terminate()
         server.wait(timeout=10)
