@@ -151,7 +151,8 @@ def setup_shaheen(bank: np.ndarray, query: np.ndarray) -> Asker:
         info["load_s"] = time.perf_counter() - started
 
     def batch() -> list[tuple[int, int]]:
-        return [(m.query, m.label) for m in loaded.search(query)]
+        who, found, _ = loaded.search_arrays(query)
+        return list(zip(who.tolist(), found.tolist(), strict=True))
 
     def single() -> list[tuple[int, int]]:
         return [(q, label) for q, h in enumerate(hexes) for label, _ in loaded.lookup(h)]

@@ -57,9 +57,14 @@ def test_exactly_the_hashes_brute_force_finds(
     bank, queries = bank_and_queries(5000)
     labels = np.arange(100, 5100)
     index = PDQIndex.build(bank, labels)
-    got = as_dicts(index.search(queries), len(queries))
+    matches = index.search(queries)
+    got = as_dicts(matches, len(queries))
     for q, query in enumerate(queries):
         assert got[q] == brute(bank, labels, query, 31), f"query {q}"
+    # the arrays a batch can take instead: the same answers, in the same order
+    who, found, distance = index.search_arrays(queries)
+    arrays = zip(who.tolist(), found.tolist(), distance.tolist(), strict=True)
+    assert list(arrays) == [(m.query, m.label, m.distance) for m in matches]
     # flipping up to 31 bits is found, 32 and more is not (unless by chance)
     assert all(got[q] for q in range(32))
 

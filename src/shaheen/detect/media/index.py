@@ -621,6 +621,16 @@ class PDQIndex:
     def search(self, queries: np.ndarray, threshold: int | None = None) -> list[Match]:
         """Every label within `threshold` (default: the index's) of each query, closest
         distance per (query, label), sorted by query then distance."""
+        who, labels, found = self.search_arrays(queries, threshold)
+        rows = zip(who.tolist(), labels.tolist(), found.tolist(), strict=True)
+        return [Match(q, label, distance) for q, label, distance in rows]
+
+    def search_arrays(
+        self, queries: np.ndarray, threshold: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`search` as three arrays (query, label, distance), in the same order: for
+        batches with many matches (a query near a family of re-encoded copies matches
+        hundreds), where making a Python object per match costs more than the search."""
         who, labels, _, found = self.search_rows(queries, threshold)
         if not self._one_row_per_label():  # the frames of a video: keep the closest
             order = np.lexsort((found, labels, who))  # by query, label, then distance
@@ -629,12 +639,7 @@ class PDQIndex:
             first[1:] = (who[1:] != who[:-1]) | (labels[1:] != labels[:-1])
             who, labels, found = who[first], labels[first], found[first]
         order = np.lexsort((labels, found, who))  # by query, then distance
-        return [
-            Match(q, label, distance)
-            for q, label, distance in zip(
-                who[order].tolist(), labels[order].tolist(), found[order].tolist(), strict=True
-            )
-        ]
+        return who[order], labels[order], found[order]
 
     def search_rows(
         self, queries: np.ndarray, threshold: int | None = None

@@ -211,10 +211,13 @@ class Matcher:
         if not hexes or len(self.pdq) == 0:
             return
         best: dict[tuple[int, int], tuple[int, int]] = {}  # (file, entry) -> (distance, query)
-        for match in self.pdq.search(hex_to_codes(hexes)):
-            key = (asked[match.query][0], match.label)
-            if key not in best or (match.distance, match.query) < best[key]:
-                best[key] = (match.distance, match.query)
+        who, labels, distances = self.pdq.search_arrays(hex_to_codes(hexes))
+        for query, label, distance in zip(
+            who.tolist(), labels.tolist(), distances.tolist(), strict=True
+        ):
+            key = (asked[query][0], label)
+            if key not in best or (distance, query) < best[key]:
+                best[key] = (distance, query)
         for (position, entry), (distance, query) in best.items():
             found[position][entry] = {"distance": distance, "transform": asked[query][1]}
 
