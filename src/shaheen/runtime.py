@@ -55,6 +55,8 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Alembic narrates every migration step at INFO; the CLI reports the outcome itself.
+    # Alembic narrates every migration step at INFO, WeasyPrint every step of every PDF,
+    # fontTools every font subset; the CLI reports the outcome itself.
     if settings.log_level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        for chatty in ("alembic", "weasyprint", "fontTools"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -118,10 +118,12 @@ def people_table(rows: list[list[str]]) -> Table:
         "agency",
         "username",
         "role",
-        "temporary password",
-        "TOTP (otpauth URI for an authenticator app)",
         title="Demo people (synthetic instance: change these before any real use)",
+        caption="the same in var/demo/credentials.txt (tab-separated)",
     )
+    # a password or URI cut short with "…" on a narrow terminal is no use: wrap them
+    table.add_column("temporary password", overflow="fold", min_width=20)
+    table.add_column("TOTP (otpauth URI for an authenticator app)", overflow="fold")
     for row in rows:
         table.add_row(*(terminal(cell) for cell in row))
     return table
