@@ -342,7 +342,8 @@ def test_the_interface_in_urdu(live: Desk, browser: Any) -> None:
     page = sign_in(browser, live, "boss")
     page.goto("/")
     _in_urdu(page)
-    for path in ("/", "/tasks?box=outbox", "/dashboard", "/banks", "/shares", "/queue"):
+    pages = ("/", "/tasks?box=outbox", "/dashboard", "/banks", "/shares", "/queue", "/audit")
+    for path in (*pages, f"/cases/{live.case_id}"):
         page.goto(path)
         html = page.locator("html")
         assert html.get_attribute("lang") == "ur" and html.get_attribute("dir") == "rtl"
@@ -351,6 +352,8 @@ def test_the_interface_in_urdu(live: Desk, browser: Any) -> None:
             await document.fonts.load('16px "Noto Nastaliq Urdu"', 'ڈیش بورڈ');
             return document.fonts.check('16px "Noto Nastaliq Urdu"', 'ڈیش بورڈ');
         }""")
+        # laid out right to left within the window: nothing pushed off either side
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         nav = page.inner_text("nav[aria-label]")
         assert "ڈیش بورڈ" in nav and "Dashboard" not in nav, nav  # the menu is translated
         _no_serious_violations(page)
