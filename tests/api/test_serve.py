@@ -31,7 +31,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def two_workers(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     var = tmp_path_factory.mktemp("serve")
     url = f"sqlite:///{var / 'shaheen.db'}"
     engine = make_engine(url)
@@ -43,11 +43,12 @@ def two_workers(
         "SHAHEEN_DATABASE_URL": url,
         "SHAHEEN_KEYS_DIR": str(var / "keys"),
         "SHAHEEN_INDEX_DIR": str(var / "index"),
-        "SHAHEEN_LOG_LEVEL": "WARNING",
+        "SHAHEEN_LOG_LEVEL": "INFO",
     }
     command = [sys.executable, "-m", "shaheen", "serve", "--port", str(port), "--workers", "2"]
     command += ["--cors-origin", "https://desk.example.org", "--max-body-mb", "1"]
-    server = subprocess.Popen(command, env=env, cwd=var, stderr=subprocess.PIPE)
+    log = var / "server.log"
+    server = subprocess.Popen(command, env=env, cwd=var, stderr=log.open("wb"))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -57,10 +58,10 @@ def two_workers(
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    err = server.stderr.read().decode() if server.stderr else ""
+                    err = log.read_text(errors="replace")
                     pytest.fail(f"shaheen serve --workers 2 did not start: {err[-2000:]}")
                 time.sleep(0.3)
-        yield base, server
+        yield base, server, log
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -72,9 +73,9 @@ def _worker_pids(parent: int) -> set[int]:
 
 
 def test_two_worker_processes_serve_with_the_options_given(
-    two_workers: tuple[str, subprocess.Popen[bytes]],
+    two_workers: tuple[str, subprocess.Popen[bytes], Path],
 ) -> None:
-    base, server = two_workers
+    base, server, _ = two_workers
     if Path(f"/proc/{server.pid}").exists():  # Linux: the manager runs its two workers
         assert len(_worker_pids(server.pid)) >= 2
     # every worker applies --cors-origin: a preflight from that origin is allowed
@@ -105,3 +106,20 @@ def test_rate_limits_are_shared_out_among_the_workers() -> None:
     shared = limiter_for(Settings(api_token_rate=10.0, api_token_burst=6, workers=4))
     # four processes at 2.5/s and 1 at once never allow more than 10/s and 6 at once
     assert (shared.rate, shared.burst) == (2.5, 1)
+
+
+def test_the_log_names_requests_without_their_query_strings(
+    two_workers: tuple[str, subprocess.Popen[bytes], Path],
+) -> None:
+    """A query string can carry what should not be kept (a hash someone looked up, a
+    search for a person): the request log has the path and the status only."""
+    base, _, log = two_workers
+    marker = "f00dfacef00dfacef00dfacef00dfacef00dfacef00dfacef00dfacef00dface"
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(f"{base}/api/v1/lookup?value={marker}", timeout=10)
+    assert anonymous.value.code == 401
+    deadline = time.monotonic() + 10
+    while "GET /api/v1/lookup 401" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+        time.sleep(0.1)
+    assert marker not in log.read_text(errors="replace")

@@ -43,7 +43,6 @@ def _log_config(level: str) -> dict[str, Any]:
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"}
         },
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-        # uvicorn's access log would print query strings; ours (shaheen.api.access) does not
         "loggers": {"uvicorn.access": {"level": "WARNING"}},
         "root": {"handlers": ["stderr"], "level": level},
     }
@@ -90,6 +89,9 @@ def serve(
         "port": port,
         "log_level": settings.log_level.lower(),
         "log_config": _log_config(settings.log_level),
+        # uvicorn's access log would print query strings (ours, shaheen.api.access, does
+        # not); its level follows log_level whatever log_config says, so it is turned off
+        "access_log": False,
     }
     if settings.workers == 1:
         uvicorn.run(served_app(), **common)
