@@ -45,7 +45,7 @@ def build() -> None:
 @app.command()
 def clusters(
     run: bool = typer.Option(False, "--run", help="find the communities again first"),
-    engine: str = typer.Option("leidenalg", help=f"Leiden implementation: {' | '.join(ENGINES)}"),
+    engine: str = typer.Option("auto", help=f"Leiden implementation: {' | '.join(ENGINES)}"),
     limit: int = typer.Option(20, help="how many communities to list"),
 ) -> None:
     """Communities of the account graph, those with most known-bad accounts first."""

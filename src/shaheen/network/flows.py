@@ -197,7 +197,7 @@ def cluster(
     session: Session,
     *,
     risk_threshold: float,
-    engine: str = "leidenalg",
+    engine: str = "auto",
     iterations: int = 2,
 ) -> ClusterResult:
     """Find communities over every stored edge, store them with their dominant

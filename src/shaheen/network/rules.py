@@ -102,7 +102,9 @@ def handle_stem(handle: str | None) -> str:
     text = re.sub(r"[\s._\-]+", "", text)
     text = re.sub(r"\d+$", "", text)
     for _ in range(2):  # `the_new_amaq`: affixes may come in pairs
-        text = _AFFIX_RE.sub("", text)
+        stripped = _AFFIX_RE.sub("", text)
+        if len(stripped) >= 4:  # `ali_media` is a name, not `ali` in disguise
+            text = stripped
     text = re.sub(r"\d+$", "", text).translate(_LEET)
     text = re.sub(r"[^\w]", "", text)
     return text if len(text) >= 4 else ""
