@@ -31,6 +31,7 @@ from shaheen.detect import api as detect_api
 from shaheen.ingest import api as ingest_api
 from shaheen.knowledge import api as knowledge_api
 from shaheen.network import api as network_api
+from shaheen.pipeline.health import JobsHealth
 from shaheen.referral import api as referral_api
 from shaheen.referral import flows as referral_flows
 from shaheen.reports import api as reports_api
@@ -93,9 +94,11 @@ def create_app(
     install_log_records()
     errors.install(app)
 
-    @app.get("/health", tags=["service"], summary="Liveness")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    jobs_health = JobsHealth(sessions)  # `shaheen run`'s jobs, read at most every 5 s
+
+    @app.get("/health", tags=["service"], summary="Liveness, and the jobs of shaheen run")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, **jobs_health.snapshot()}
 
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)

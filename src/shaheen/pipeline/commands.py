@@ -220,7 +220,6 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     from rich.table import Table
 
     from shaheen.pipeline import service as pipeline
-    from shaheen.pipeline.run import DEFAULT_EVERY, lag_of
     from shaheen.store.base import utcnow
 
     database = open_database()
@@ -234,7 +233,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
             "jobs": [
                 {
                     **job.model_dump(mode="json"),
-                    "lag": lag_of(job, now, DEFAULT_EVERY.get(job.name, 0)),
+                    "lag": pipeline.lag_of(job, now),
                 }
                 for job in jobs
             ],
@@ -262,7 +261,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
             job.name,
             f"{_ago((now - last).total_seconds())} ago" if last else "never",
             f"[{colour}]{job.last_result}[/]" if colour else job.last_result,
-            _ago(lag_of(job, now, DEFAULT_EVERY.get(job.name, 0))),
+            _ago(pipeline.lag_of(job, now)),
             f"{job.backlog:,}" if job.backlog is not None else "-",
             f"{job.items_done:,}",
             job.last_error if job.last_result == "failed" and job.last_error else job.last_summary,

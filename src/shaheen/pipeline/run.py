@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -64,7 +64,7 @@ from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Post
 from shaheen.pipeline import flows, service
 from shaheen.pipeline.inbox import Inbox
-from shaheen.pipeline.schemas import JobView
+from shaheen.pipeline.service import DEFAULT_EVERY
 from shaheen.runtime import Database, cli_actor
 from shaheen.store.base import utcnow
 from shaheen.store.engine import write_scope
@@ -106,19 +106,6 @@ class RunOptions:
 
     def interval(self, job: str) -> float:
         return self.every.get(job, DEFAULT_EVERY[job])
-
-
-#: Seconds between runs of each job, unless `--every JOB=SECONDS` says otherwise.
-DEFAULT_EVERY = {
-    "ingest": 2.0,
-    "scan": 2.0,
-    "referral-sla": 60.0,
-    "referral-poll": 300.0,
-    "referral-recheck": 6 * 3600.0,
-    "tasks": 300.0,
-    "reports": 3600.0,
-    "checkpoints": 3600.0,
-}
 
 
 @dataclass
@@ -528,16 +515,6 @@ JOB_FUNCTIONS: dict[str, Callable[[Service], Outcome]] = {
     "reports": _reports,
     "checkpoints": _checkpoints,
 }
-
-
-def lag_of(job: JobView, now: datetime, every: float) -> float | None:
-    """How far behind a job is: the age of its oldest waiting item when it keeps a
-    queue, else how long past its interval its last success is (0 when on time)."""
-    if job.lag_seconds is not None:
-        return job.lag_seconds
-    if job.last_ok_at is None:
-        return None
-    return max(0.0, (now - job.last_ok_at).total_seconds() - every)
 
 
 def process_alive(pid: int) -> bool:

@@ -116,6 +116,30 @@ def jobs(*, session: Session) -> list[JobView]:
     ]
 
 
+#: Seconds between runs of each job, unless `--every JOB=SECONDS` says otherwise.
+DEFAULT_EVERY = {
+    "ingest": 2.0,
+    "scan": 2.0,
+    "referral-sla": 60.0,
+    "referral-poll": 300.0,
+    "referral-recheck": 6 * 3600.0,
+    "tasks": 300.0,
+    "reports": 3600.0,
+    "checkpoints": 3600.0,
+}
+
+
+def lag_of(job: JobView, now: datetime) -> float | None:
+    """How far behind a job is: the age of its oldest waiting item when it keeps a
+    queue, else how long past its (default) interval its last success is (0 on time)."""
+    if job.lag_seconds is not None:
+        return job.lag_seconds
+    if job.last_ok_at is None:
+        return None
+    every = DEFAULT_EVERY.get(job.name, 0.0)
+    return max(0.0, (now - job.last_ok_at).total_seconds() - every)
+
+
 # -- the lease -----------------------------------------------------------------------------
 
 
