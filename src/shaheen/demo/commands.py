@@ -67,6 +67,15 @@ def demo(seed: int = typer.Option(7, help="seed of the synthetic dataset")) -> N
         + ("[green]intact[/]" if chain.intact else f"[red]broken at {chain.first_bad_sequence}[/]")
     )
     console.print(stats_table(summary.stats, title="Demo summary: per platform"))
+    story = summary.network
+    if story is not None:
+        console.print(
+            f"network: {story.removed} came back as {story.recreated}: "
+            f"{len(story.evasion_cases)} ban-evasion case(s) linked to its removal, waiting for "
+            f"review (shaheen network evasion); {len(story.campaigns)} coordinated campaign(s) "
+            f"naming {story.campaign_accounts} accounts (shaheen network campaigns)",
+            highlight=False,
+        )
     if summary.weekly_report is not None:
         console.print(f"weekly report (PDF) written to {summary.weekly_report}", highlight=False)
     console.print(people_table(flows.demo_credentials(workdir)))

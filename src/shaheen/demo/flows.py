@@ -23,6 +23,7 @@ from shaheen.access.rules import system
 from shaheen.agencies import service as agencies
 from shaheen.agencies.enums import AgencyKind, Role
 from shaheen.config import get_settings
+from shaheen.demo import network as network_demo
 from shaheen.demo import scenario
 from shaheen.demo.exports import WHATSAPP_ZONE, write_exports
 from shaheen.demo.generator import DemoDataset, generate
@@ -101,6 +102,7 @@ class DemoSummary:
     workflow: scenario.WorkflowSummary
     evidence: evidence.EvidenceReport
     weekly_report: Path | None = None  # the weekly brief of the demo's week (PDF)
+    network: network_demo.NetworkDemo | None = None  # an evasion case, a campaign
 
 
 def run(
@@ -132,9 +134,11 @@ def run(
     runs = importer.import_paths(exports)
     with session_scope(sessions) as session:
         _demo_bank(session, dataset, workdir / "bank", actor)
+    network_demo.plant_push(sessions, now=now)  # scanned like every post
     signer = Signer(settings.keys_dir)
     scan = _scan(sessions, signer, actor)
     follow_up = scenario.run(sessions, dataset, signer, settings.outbox_dir)
+    network_story = network_demo.run(sessions, actor=actor, now=now)
     demo_task(sessions, now)
     with session_scope(sessions) as session:
         _demo_tip(session, actor)
@@ -154,6 +158,7 @@ def run(
         workflow=follow_up,
         evidence=chain,
         weekly_report=weekly,
+        network=network_story,
     )
 
 

@@ -148,7 +148,8 @@ def _decide(
             select(Case.id, Account.handle, Account.platform_account_id, Platform.code)
             .join(Account, Account.id == Case.account_id)
             .join(Platform, Platform.id == Account.platform_id)
-            .where(Case.status == CaseStatus.OPEN)
+            # a ban-evasion case (the network's) is left for whoever opens the demo
+            .where(Case.status == CaseStatus.OPEN, Case.evades_account_id.is_(None))
             .order_by(Case.priority.desc())
         ).all()
     for case_id, handle, account_id, platform in open_cases:
