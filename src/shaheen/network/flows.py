@@ -267,9 +267,7 @@ def _associate(
     chosen = np.isin(membership, flagged) & ~bad
     vertices = np.flatnonzero(chosen)[:ASSOCIATION_MAX_ACCOUNTS]
     by_account = {int(accounts[v]): int(membership[v]) for v in vertices.tolist()}
-    for account in service.accounts_in_clusters(
-        session=session, cluster_ids=[ids[c] for c in flagged]
-    ):
+    for account in service.accounts_by_id(session=session, account_ids=list(by_account)):
         number = by_account.get(account.id)
         if number is None:
             continue

@@ -451,22 +451,27 @@ def replace_clusters(
     not stored. Returns community number → cluster id."""
     session.execute(delete(ClusterMember))
     session.execute(delete(NetworkCluster))
+    # One bulk insert with the ids given (the table was just emptied), not an ORM object
+    # and a flush per community: a million accounts make tens of thousands of them.
     ids: dict[int, int] = {}
+    rows = []
     now = utcnow()
     for number, stat in enumerate(stats):
         if stat["size"] < 2:
             continue
-        cluster = NetworkCluster(built_at=now, **stat)
-        session.add(cluster)
-        session.flush()
-        ids[number] = cluster.id
+        ids[number] = len(ids) + 1
+        rows.append({"id": ids[number], "built_at": now, **stat})
+    connection = session.connection()
+    for start in range(0, len(rows), 50_000):
+        connection.execute(
+            insert(cast(Table, NetworkCluster.__table__)), rows[start : start + 50_000]
+        )
     lookup = np.full(len(stats), -1, dtype=np.int64)
     for number, cluster_id in ids.items():
         lookup[number] = cluster_id
     cluster_of = lookup[membership]
     keep = cluster_of >= 0
     pairs = np.stack([accounts[keep], cluster_of[keep]], axis=1).tolist()
-    connection = session.connection()
     for start in range(0, len(pairs), 50_000):
         connection.execute(
             insert(_MEMBERS),
@@ -509,14 +514,12 @@ def cluster_of(*, session: Session, account_id: int) -> NetworkCluster | None:
     )
 
 
-def accounts_in_clusters(*, session: Session, cluster_ids: Sequence[int]) -> list[Account]:
-    return list(
-        session.scalars(
-            select(Account)
-            .join(ClusterMember, ClusterMember.account_id == Account.id)
-            .where(ClusterMember.cluster_id.in_(cluster_ids))
-        )
-    )
+def accounts_by_id(*, session: Session, account_ids: Sequence[int]) -> list[Account]:
+    found: list[Account] = []
+    for start in range(0, len(account_ids), _CHUNK):
+        part = account_ids[start : start + _CHUNK]
+        found.extend(session.scalars(select(Account).where(Account.id.in_(part))))
+    return found
 
 
 # -- ban evasion --------------------------------------------------------------------------
