@@ -200,9 +200,11 @@ class Service:
             self._renew, "interval", id="lease", seconds=max(1.0, self.options.lease_ttl / 3)
         )
         self._scheduler = scheduler
+        # Signals reach the main thread only (a benchmark runs the service in another).
+        main = threading.current_thread() is threading.main_thread()
         previous = {
             signum: signal.signal(signum, self._on_signal)
-            for signum in (signal.SIGTERM, signal.SIGINT)
+            for signum in ((signal.SIGTERM, signal.SIGINT) if main else ())
         }
         scheduler.start()
         try:
