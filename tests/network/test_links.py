@@ -3,7 +3,13 @@ reading applied to stored raw records by the backfill."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from shaheen.access.rules import system
+from shaheen.ingest import service as ingest
 from shaheen.ingest.connectors.links import from_raw, generic_links, telegram_links, x_links
+from shaheen.network import flows, service
+from tests.network.conftest import World
 
 
 def test_x_reply_quote_retweet_and_mentions() -> None:
@@ -53,3 +59,30 @@ def test_generic_columns_and_the_backfill_reading_of_raw_records() -> None:
     )
     assert from_raw("whatsapp", None, {"chat": "c", "sender": "s"}).empty
     assert from_raw("x", None, None).empty
+
+
+def test_backfill_fills_the_links_of_posts_stored_before(session: Session, world: World) -> None:
+    author = world.account("wing", key="77")
+    fan = world.account("fan")
+    old = world.post(
+        fan,
+        "RT @wing: statement",
+        key="9",
+    )
+    old.raw = {
+        "id": "9",
+        "author_id": "1",
+        "text": "RT @wing: statement",
+        "referenced_tweets": [{"type": "retweeted", "id": "5"}],
+        "entities": {"mentions": [{"username": "wing", "id": "77"}]},
+    }
+    session.flush()
+    last, filled = ingest.fill_links(session=session, after=0)
+    assert (last, filled) == (old.id, 1)
+    session.refresh(old)
+    assert old.forward_from == "77"
+    assert ingest.fill_links(session=session, after=last) == (0, 0)
+    flows.build(session)
+    assert [
+        n.account_id for n in service.neighbours(session=session, by=system("t"), account_id=fan.id)
+    ] == [author.id]

@@ -273,6 +273,37 @@ def _changes(
     return changes
 
 
+def fill_links(*, session: Session, after: int, limit: int = 5_000) -> tuple[int, int]:
+    """Fill the link fields of stored posts (id over `after`, a batch) from their raw
+    records, as the connectors now read them; posts stored before the fields existed get
+    them this way. Returns the last id read (0 when done) and how many were filled."""
+    from shaheen.ingest.connectors.links import from_raw
+
+    codes = {pid: code for code, pid in platform_ids(session=session).items()}
+    rows = session.execute(
+        select(Post.id, Post.platform_id, Post.raw)
+        .where(Post.id > after, Post.raw.is_not(None))
+        .order_by(Post.id)
+        .limit(limit)
+    ).all()
+    changes = []
+    for post_id, platform_id, raw in rows:
+        links = from_raw(codes.get(platform_id, ""), None, raw)
+        if not links.empty:
+            changes.append(
+                {
+                    "id": post_id,
+                    "reply_to": links.reply_to,
+                    "quote_of": links.quote_of,
+                    "forward_from": links.forward_from,
+                    "mentions": links.mentions or None,
+                }
+            )
+    if changes:
+        session.execute(update(Post), changes)
+    return (rows[-1][0] if rows else 0), len(changes)
+
+
 def refresh_statistics(*, session: Session) -> None:
     """Bring the planner's row counts up to date during a large import (PostgreSQL).
 

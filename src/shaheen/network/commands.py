@@ -43,6 +43,23 @@ def build() -> None:
 
 
 @app.command()
+def backfill() -> None:
+    """Fill the links (reply-to, quote, forward-from, mentions) of posts stored before
+    posts had them, from their raw records; then `shaheen network build`."""
+    from shaheen.ingest import service as ingest
+
+    database = open_database()
+    after, filled = 0, 0
+    while True:
+        with session_scope(database.sessions) as session:  # a transaction a batch
+            after, count = ingest.fill_links(session=session, after=after)
+        filled += count
+        if not after:
+            break
+    console.print(f"{filled:,} posts given their links from their raw records")
+
+
+@app.command()
 def clusters(
     run: bool = typer.Option(False, "--run", help="find the communities again first"),
     engine: str = typer.Option("auto", help=f"Leiden implementation: {' | '.join(ENGINES)}"),

@@ -1,8 +1,8 @@
 """Network intelligence: posts keep their links (reply-to, quote, forward-from,
-mentions), filled for stored posts from their raw records; typed weighted edges between
-accounts with the build's watermarks; communities; possible re-creations of removed
-accounts; coordinated campaigns and their members; a case may be a ban-evasion case
-linked to the removed account and its case.
+mentions; `shaheen network backfill` fills them for posts stored before); typed
+weighted edges between accounts with the build's watermarks; communities; possible
+re-creations of removed accounts; coordinated campaigns and their members; a case may
+be a ban-evasion case linked to the removed account and its case.
 
 Revision ID: 0020
 Revises: 0019
@@ -333,67 +333,6 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
-
-    _backfill_links()
-
-
-_BATCH = 5_000
-
-
-def _backfill_links() -> None:
-    """Fill the new link fields of stored posts from their raw records, a batch at a time
-    by id (constant memory however many posts there are)."""
-    from shaheen.ingest.connectors.links import from_raw
-
-    bind = op.get_bind()
-    posts = sa.table(
-        "posts",
-        sa.column("id", sa.BigInteger),
-        sa.column("platform_id", sa.Integer),
-        sa.column("raw", sa.JSON),
-        sa.column("reply_to", sa.String),
-        sa.column("quote_of", sa.String),
-        sa.column("forward_from", sa.String),
-        sa.column("mentions", sa.JSON(none_as_null=True)),
-    )
-    platforms = sa.table("platforms", sa.column("id", sa.Integer), sa.column("code", sa.String))
-    codes = dict(bind.execute(sa.select(platforms.c.id, platforms.c.code)).all())
-    last = 0
-    while True:
-        rows = bind.execute(
-            sa.select(posts.c.id, posts.c.platform_id, posts.c.raw)
-            .where(posts.c.id > last, posts.c.raw.is_not(None))
-            .order_by(posts.c.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            return
-        last = rows[-1].id
-        changes = []
-        for row in rows:
-            links = from_raw(codes.get(row.platform_id, ""), None, row.raw)
-            if not links.empty:
-                changes.append(
-                    {
-                        "post": row.id,
-                        "reply_to": links.reply_to,
-                        "quote_of": links.quote_of,
-                        "forward_from": links.forward_from,
-                        "mentions": links.mentions or None,
-                    }
-                )
-        if changes:
-            bind.execute(
-                posts.update()
-                .where(posts.c.id == sa.bindparam("post"))
-                .values(
-                    reply_to=sa.bindparam("reply_to"),
-                    quote_of=sa.bindparam("quote_of"),
-                    forward_from=sa.bindparam("forward_from"),
-                    mentions=sa.bindparam("mentions", type_=sa.JSON(none_as_null=True)),
-                ),
-                changes,
-            )
 
 
 def downgrade() -> None:
