@@ -37,7 +37,6 @@ import os
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -179,13 +178,13 @@ def load(engine: Engine, accounts: int, edges: int, removed: int, seed: int) -> 
                 ]
                 cursor.executemany(edge_sql + "(?,?,?,?,?,?,?)", chunk)
         else:
-            with cursor.copy(  # type: ignore[attr-defined]
+            with cursor.copy(
                 "COPY accounts (id, platform_id, platform_account_id, handle, display_name, bio, "
                 "followers, status, risk_score, first_seen_at, last_seen_at, verified) FROM STDIN"
             ) as copy:
                 for row in account_rows():
                     copy.write_row(row)
-            with cursor.copy(  # type: ignore[attr-defined]
+            with cursor.copy(
                 "COPY network_edges (source_id, target_id, kind, count, weight, first_at, "
                 "last_at) FROM STDIN"
             ) as copy:
@@ -376,4 +375,4 @@ def _brute_force(index: EvasionIndex, query: Profile) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
