@@ -186,6 +186,8 @@ def run_wrk(
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, base + path], capture_output=True, text=True, check=True).stdout
+    if not re.search(r"50%\s+[\d.]+(us|ms|s|m)\n", out):
+        raise SystemExit(f"wrk gave no latencies for {path}:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
