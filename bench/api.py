@@ -186,11 +186,12 @@ def run_wrk(
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, base + path], capture_output=True, text=True, check=True).stdout
-    if not re.search(r"50%\s+[\d.]+(us|ms|s|m)\n", out):
+    if not re.search(r"^\s*50%\s+[\d.]+(us|ms|s|m)$", out, re.M):
         raise SystemExit(f"wrk gave no latencies for {path}:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # anchored: a "+/- Stdev" column such as "95.50%" also holds "50%"
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     # wrk leaves requests that took over 2 s out of its latencies: count them apart
     failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
