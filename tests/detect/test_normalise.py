@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,3 +88,51 @@ def test_empty_and_huge_posts() -> None:
     assert normalise("") == ""
     huge = "تحریک طالبان " * 80_000  # about a megabyte
     assert normalise(huge).count("تحریک") == 80_000
+
+
+def _reference(text: str) -> str:
+    """`normalise` the plain way, as it was written before it was made fast: the dict
+    table on every character, and the test for leetspeak as a two-way alternation."""
+    from shaheen.detect import normalise as module
+
+    folded = text.translate(module._table())
+    if re.search(r"[^\W\d_][013457@$]|[013457@$][^\W\d_]", folded):
+        folded = module._LEET_WORD.sub(lambda m: module._leet_fold(m.group(0)), folded)
+    if module._MAY_SEPARATE.search(folded):
+        folded, _ = module._delete(
+            module._SEPARATED,
+            lambda m: [i for i, ch in enumerate(m.group(0)) if module._SEPARATOR.match(ch)],
+            folded,
+            None,
+        )
+    if module._MAY_STRETCH.search(folded):
+        folded, _ = module._delete(
+            module._STRETCHED, lambda m: list(range(2, len(m.group(0)))), folded, None
+        )
+    return folded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Join the T.T.P now, brothers!!! zindabaaad",
+        "t3hr33k-e-taliban 0300 1234567 covid19 @qafla_media a21",
+        "تحریـــک طالبان پاکستان ٹی ٹی پی \u200cزندہ باد",
+        "\U0001d413\U0001d413\U0001d40f and Тehreek in one post \U000e0041",
+        "Café ﬁle ۱۲۳ \ud800 x",
+        "",
+    ],
+)
+def test_the_fast_routes_give_the_reference_form(text: str) -> None:
+    assert normalise(text) == _reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8")
+        | st.sampled_from([*"T.-_ 0134@$ـيكہ", "\U0001d413", "\u200b", "\ud800"])
+    )
+)
+def test_fast_routes_agree_with_the_reference_on_any_text(text: str) -> None:
+    assert normalise(text) == _reference(text)

@@ -107,7 +107,9 @@ _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 # times more): a stand-in character touching a letter (one among digits only, as in
 # "a21", reads as a number and is left alone); a letter alone between separators (the
 # middle of any T.T.P); three equal characters in a row.
-_MAY_LEET = re.compile(r"[^\W\d_][013457@$]|[013457@$][^\W\d_]")
+# (The stand-in comes first in the pattern so that `re` can skip to the few positions
+# holding one instead of trying the pattern at every character.)
+_MAY_LEET = re.compile(r"[013457@$](?:(?=[^\W\d_])|(?<=[^\W\d_].))")
 _MAY_SEPARATE = re.compile(r"[ .\-_*·/|][^\W\d_][ .\-_*·/|]")
 _MAY_STRETCH = re.compile(r"(.)\1\1")
 
@@ -119,12 +121,36 @@ def _leet_fold(word: str) -> str:
     return word.translate(_LEET)
 
 
+@lru_cache(maxsize=1)
+def _bmp_table() -> list[int | str]:
+    """The fold as a list indexed by code point, for the Basic Multilingual Plane.
+
+    `str.translate` looks each character up in its table; a dict raises (and catches) a
+    KeyError for every character it does not list, which is most of Urdu text, while a
+    list that holds every character answers without one: twice as fast.
+    """
+    table = _table()
+    return [table.get(code, code) for code in range(0x10000)]
+
+
+# Beyond the BMP, where the list stops (its IndexError would leave a character unfolded).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _fold(text: str) -> str:
+    """Every character folded on its own (`_table`), by the cheapest route for `text`."""
+    if text.isascii():  # in ASCII the table only lowers A-Z, as str.lower does, in C
+        return text.lower()
+    if _ASTRAL.search(text) is None:
+        return text.translate(_bmp_table())
+    return text.translate(_table())
+
+
 @lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """The canonical form of `text` for matching (recent results are remembered: the
     lexicon and the classifier's masking normalise the same posts one after the other)."""
-    folded = text.translate(_table())
-    return _post_fold(folded, None)[0]
+    return _post_fold(_fold(text), None)[0]
 
 
 @lru_cache(maxsize=1)
@@ -146,10 +172,11 @@ def _uneven() -> re.Pattern[str]:
 
 def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     """`normalise(text)` and, per output character, the index of its source character."""
-    table = _table()
-    if _uneven().search(text) is None:  # the common case: every character folds to one
-        folded, offsets = text.translate(table), list(range(len(text)))
+    if text.isascii() or _uneven().search(text) is None:
+        # the common case: every character folds to one
+        folded, offsets = _fold(text), list(range(len(text)))
     else:
+        table = _table()
         pieces = [table.get(ord(char), char) for char in text]
         folded = "".join(pieces)
         offsets = [index for index, piece in enumerate(pieces) for _ in piece]
