@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+import random
 
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from shaheen.demo.seed_corpus import compose
 from shaheen.detect.vectorise import CharNgramVectorizer, hashed_ngrams
 
 TEXTS = [
@@ -47,3 +52,45 @@ def test_min_df_drops_ngrams_seen_in_one_text_only() -> None:
     once = CharNgramVectorizer((4, 5), min_df=1).fit(TEXTS)
     twice = CharNgramVectorizer((4, 5), min_df=2).fit(TEXTS)
     assert 0 < len(twice.buckets_) < len(once.buckets_)
+
+
+def _reference_transform(vectorizer: CharNgramVectorizer, texts: list[str]) -> sp.csr_matrix:
+    """`transform` as first written: every n-gram hashed in numpy, the kept ones put in a
+    matrix whose duplicates scipy sums and sorts."""
+    rows, buckets = hashed_ngrams(texts, vectorizer.ngram_range)
+    columns = vectorizer._columns()[buckets]
+    known = columns >= 0
+    matrix = sp.csr_matrix(
+        (np.ones(int(known.sum())), (rows[known], columns[known])),
+        shape=(len(texts), len(vectorizer.idf_)),
+    )
+    matrix.sum_duplicates()
+    matrix.data = (1.0 + np.log(matrix.data)) * vectorizer.idf_[matrix.indices]
+    return normalize(matrix)
+
+
+def test_transform_equals_the_reference_bit_for_bit() -> None:
+    rng = random.Random(11)
+    corpus = [
+        compose(rng, rng.choice(("en", "ur", "roman_ur", "ps")), "propaganda") for _ in range(300)
+    ]
+    vectorizer = CharNgramVectorizer((4, 5), min_df=2).fit(corpus)
+    texts = [
+        *(
+            compose(rng, rng.choice(("en", "ur", "roman_ur", "ps")), "news_or_counter")
+            for _ in range(200)
+        ),
+        "",
+        " ",
+        "abc",
+        "qqname qqname qqname qqname",  # one n-gram many times: counts above one
+        "tab\\tand\\nnewline and\\x00nul \U0001d413 astral",
+        *TEXTS,
+    ]
+    ours = vectorizer.transform(texts)
+    theirs = _reference_transform(vectorizer, texts)
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)  # the same floats, not merely close
+    assert ours.nnz > 1000
