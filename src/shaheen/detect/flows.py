@@ -14,20 +14,34 @@ its posts or media is scanned.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.detect import service
-from shaheen.detect.base import TextItem
+from shaheen.detect.base import MediaItem, TextItem
 from shaheen.detect.classifier import TextClassifier
-from shaheen.detect.engines import BatchResult, Engine, LocalEngine, PostRow, TextPipeline
+from shaheen.detect.engines import (
+    BatchResult,
+    Engine,
+    InlineEngine,
+    PostRow,
+    TextPipeline,
+    Workload,
+)
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.lexicon import Lexicon
 from shaheen.detect.media.detector import HashMatchDetector
-from shaheen.detect.media.flows import MediaScanResult, hash_pending, match_pending
+from shaheen.detect.media.flows import (
+    Hashed,
+    MediaFile,
+    MediaScanResult,
+    hash_pending,
+    match_pending,
+)
+from shaheen.detect.media.matching import Found
 from shaheen.detect.risk import AccountEvidence, assess, carry_association
 from shaheen.detect.schemas import AccountAssessment
 from shaheen.ingest.media import MediaStore
@@ -79,9 +93,15 @@ class Scanner:
     ) -> None:
         self.lexicon = lexicon
         self.pipeline = TextPipeline(lexicon, model)
-        self.engine: Engine = engine or LocalEngine()
+        self.engine: Engine = engine or InlineEngine()
         self.batch_size = batch_size
         self.media = media
+        # what the engine's workers hold for this scanner's life (loaded once per worker)
+        self.workload = Workload(
+            self.pipeline,
+            media.store if media else None,
+            media.detector.matcher.index if media else None,
+        )
 
     @property
     def model_version(self) -> str:
@@ -95,7 +115,7 @@ class Scanner:
         """Unscanned posts, a batch at a time, with what the detectors found in them. The
         posts are read ahead of the caller's writes: an engine may be detecting several
         batches at once."""
-        return self.engine.map(self.pipeline, self._unscanned(sessions))
+        return self.engine.map(self.workload, "text", self._unscanned(sessions))
 
     def _unscanned(self, sessions: sessionmaker[Session]) -> Iterator[list[PostRow]]:
         last_id = 0
@@ -129,12 +149,25 @@ class Scanner:
     # -- media --------------------------------------------------------------------------
 
     def scan_media(self, sessions: sessionmaker[Session]) -> MediaScanResult | None:
-        """Hash media not yet hashed, match media due against the banks (own transactions)."""
+        """Hash media not yet hashed, match media due against the banks (own transactions);
+        hashing and the index searches run on the engine, the writes here, in order."""
         if self.media is None:
             return None
         media = MediaScanResult()
-        hash_pending(sessions, self.media.store, media)
-        match_pending(sessions, self.media.detector, media)
+        workload = self.workload
+
+        def hasher(
+            batches: Iterable[list[MediaFile]],
+        ) -> Iterator[tuple[list[MediaFile], list[Hashed]]]:
+            return self.engine.map(workload, "hash", batches)
+
+        def searcher(
+            batches: Iterable[list[MediaItem]],
+        ) -> Iterator[tuple[list[MediaItem], list[Found]]]:
+            return self.engine.map(workload, "search", batches)
+
+        hash_pending(sessions, self.media.store, media, hasher=hasher)
+        match_pending(sessions, self.media.detector, media, searcher=searcher)
         return media
 
     # -- accounts -----------------------------------------------------------------------

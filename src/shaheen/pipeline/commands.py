@@ -24,7 +24,12 @@ console = Console()
 def scan(
     agency: str | None = typer.Option(None, help="agency that owns opened cases"),
     threshold: float | None = typer.Option(None, help="account risk that opens a case"),
-    engine: str = typer.Option("local", help="where detection runs: local | ray"),
+    engine: str = typer.Option(
+        "inline", help="where detection runs: inline (this process) | local (processes) | ray"
+    ),
+    workers: int | None = typer.Option(
+        None, min=1, help="local: processes; ray without an address: CPUs (default: the cores)"
+    ),
     ray_address: str | None = typer.Option(
         None, help="a Ray cluster (HOST:PORT); without it, a local Ray instance"
     ),
@@ -51,7 +56,9 @@ def scan(
             if rescore
             else detection.count_unscanned(session=session)
         )
-    setup = flows.ScanSetup.from_settings(settings, engine=engine, ray_address=ray_address)
+    setup = flows.ScanSetup.from_settings(
+        settings, engine=engine, ray_address=ray_address, workers=workers
+    )
     with (
         Progress(
             SpinnerColumn(),
@@ -148,7 +155,12 @@ def run(
     ),
     agency: str | None = typer.Option(None, help="agency that owns opened cases"),
     threshold: float | None = typer.Option(None, help="account risk that opens a case"),
-    engine: str = typer.Option("local", help="where detection runs: local | ray"),
+    engine: str = typer.Option(
+        "inline", help="where detection runs: inline (this process) | local (processes) | ray"
+    ),
+    workers: int | None = typer.Option(
+        None, min=1, help="local: processes; ray without an address: CPUs (default: the cores)"
+    ),
     ray_address: str | None = typer.Option(None, help="a Ray cluster (HOST:PORT)"),
     every: list[str] = typer.Option(
         [], "--every", help="a job's interval, JOB=SECONDS (repeatable), e.g. scan=5"
@@ -172,6 +184,7 @@ def run(
         threshold=threshold,
         engine=engine,
         ray_address=ray_address,
+        workers=workers,
         batch_size=batch_size,
         ingest_batch_size=ingest_batch_size,
         every=_every(every),

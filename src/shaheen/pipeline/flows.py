@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shaheen.config import Settings
 from shaheen.detect import service as detection
 from shaheen.detect.classifier import Example
-from shaheen.detect.engines import PostRow, RayEngine, make_engine
+from shaheen.detect.engines import PostRow, make_engine
 from shaheen.detect.flows import MediaStage, Scanner
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.matching import Matcher
@@ -49,12 +49,18 @@ class ScanSetup:
     index_dir: Path
     match_threshold: int
     cascade_threshold: float | None = None
-    engine: str = "local"
+    engine: str = "inline"
     ray_address: str | None = None
+    workers: int | None = None  # local processes, or a local Ray's CPUs (default: the cores)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, engine: str = "local", ray_address: str | None = None
+        cls,
+        settings: Settings,
+        *,
+        engine: str = "inline",
+        ray_address: str | None = None,
+        workers: int | None = None,
     ) -> ScanSetup:
         return cls(
             model_dir=settings.model_dir,
@@ -64,13 +70,15 @@ class ScanSetup:
             cascade_threshold=settings.cascade_threshold,
             engine=engine,
             ray_address=ray_address,
+            workers=workers,
         )
 
 
 @contextmanager
 def build_scanner(sessions: sessionmaker[Session], setup: ScanSetup) -> Iterator[Scanner]:
     """A scanner as configured; the matcher's session stays open while it is used."""
-    engine = make_engine(setup.engine, setup.ray_address)  # a wrong name fails before work
+    # a wrong name fails before work; the engine's workers live as long as the scanner
+    engine = make_engine(setup.engine, setup.ray_address, setup.workers)
     try:
         with sessions.begin() as session:  # the bootstrap model is recorded on first use
             lexicon = detection.lexicon_in_force(session=session)
@@ -82,8 +90,7 @@ def build_scanner(sessions: sessionmaker[Session], setup: ScanSetup) -> Iterator
             media = MediaStage(MediaStore(setup.media_dir), HashMatchDetector(matcher))
             yield Scanner(lexicon=lexicon, model=model, media=media, engine=engine)
     finally:
-        if isinstance(engine, RayEngine) and not setup.ray_address:
-            engine.shutdown()  # the local Ray instance this scan started, also on a failure
+        engine.close()  # its processes or actors (and a local Ray it started), also on a failure
 
 
 def scan(

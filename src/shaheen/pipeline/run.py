@@ -90,8 +90,9 @@ class RunOptions:
     inbox: Path = Path("var/inbox")
     agency: str | None = None
     threshold: float | None = None
-    engine: str = "local"
+    engine: str = "inline"  # or local (processes) or ray: detect/engines.py
     ray_address: str | None = None
+    workers: int | None = None  # the engine's processes or local Ray CPUs (default: cores)
     batch_size: int = 1000
     ingest_batch_size: int = 2000
     every: dict[str, float] = field(default_factory=dict)  # a job's interval, seconds
@@ -271,7 +272,10 @@ class Service:
     def scanner(self) -> Scanner:
         if self._scanner is None:
             setup = flows.ScanSetup.from_settings(
-                self.settings, engine=self.options.engine, ray_address=self.options.ray_address
+                self.settings,
+                engine=self.options.engine,
+                ray_address=self.options.ray_address,
+                workers=self.options.workers,
             )
             scanner = self._stack.enter_context(flows.build_scanner(self.sessions, setup))
             scanner.batch_size = self.options.batch_size

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from shaheen.detect.base import Finding, MediaDetector, MediaItem
 from shaheen.detect.enums import SubjectKind
-from shaheen.detect.media.matching import Matcher
+from shaheen.detect.media.matching import Found, Matcher
 
 
 class HashMatchDetector(MediaDetector):
@@ -18,7 +18,12 @@ class HashMatchDetector(MediaDetector):
         self.matcher = matcher
 
     def detect(self, batch: Sequence[MediaItem]) -> list[Finding]:
-        results = self.matcher.match([item.hashes for item in batch])
+        return self.findings(batch, self.matcher.index.search([item.hashes for item in batch]))
+
+    def findings(self, batch: Sequence[MediaItem], found: list[Found]) -> list[Finding]:
+        """Findings from the index searches of `batch` (`HashIndex.search`, run here or by
+        an engine's worker): MD5 and the entries' details are added from the database."""
+        results = self.matcher.resolve([item.hashes for item in batch], found)
         findings = []
         for item, matches in zip(batch, results, strict=True):
             for match in matches:

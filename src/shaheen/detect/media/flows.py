@@ -9,17 +9,18 @@ showing it as profile picture, so it counts toward those accounts' risk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.detect.base import Finding, MediaItem
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.hashing import Frame, MediaError, MediaHashes, hash_file, media_kind
+from shaheen.detect.media.matching import Found
 from shaheen.detect.models import Signal
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Media, Post, PostMedia
@@ -39,50 +40,94 @@ class MediaScanResult:
     accounts: set[int] = field(default_factory=set)  # whose evidence changed
 
 
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A stored file to hash: what a worker needs to find and name it."""
+
+    id: int
+    sha256: str
+    mime_type: str
+
+
+Hashed = MediaHashes | str  # the hashes, or why the file could not be hashed
+Batch = TypeVar("Batch")
+Outcome = TypeVar("Outcome")
+#: How a stage's pure part runs over batches: in order, each batch with its outcome (an
+#: engine's `map`; by default here, one batch after another).
+Mapper = Callable[[Iterable[Batch]], Iterator[tuple[Batch, Outcome]]]
+
+
+def hash_stored(store: MediaStore, file: MediaFile) -> Hashed:
+    """A stored file's hashes, or the reason it has none (pure: runs on any worker that
+    sees the media store)."""
+    name = f"media {file.id} ({file.sha256[:12]}…, {file.mime_type})"
+    if media_kind(file.mime_type) is None:
+        return f"{name}: not an image or video"
+    try:
+        return hash_file(store.path_for(file.sha256), name, file.mime_type)
+    except MediaError as exc:
+        return str(exc)
+
+
 def hash_pending(
     sessions: sessionmaker[Session],
     store: MediaStore,
     result: MediaScanResult,
     on_progress: Callable[[int], None] | None = None,
+    hasher: Mapper[list[MediaFile], list[Hashed]] | None = None,
 ) -> None:
-    """Hash every media item not hashed yet, a batch per transaction."""
-    for _, items in _batches(sessions, Media.hashed_at.is_(None)):
-        for media in items:
-            _hash_one(media, store, result)
+    """Hash every media item not hashed yet (`hasher` may hash several batches at once),
+    storing each batch's hashes in its own transaction, in id order."""
+
+    def here(batches: Iterable[list[MediaFile]]) -> Iterator[tuple[list[MediaFile], list[Hashed]]]:
+        for files in batches:
+            yield files, [hash_stored(store, file) for file in files]
+
+    pending = _files(sessions)
+    for files, outcomes in (hasher or here)(pending):
+        with sessions.begin() as session:
+            items = {
+                m.id: m
+                for m in session.scalars(select(Media).where(Media.id.in_([f.id for f in files])))
+            }
+            for file, outcome in zip(files, outcomes, strict=True):
+                if file.id in items:
+                    _store_hashes(items[file.id], outcome, result)
         if on_progress is not None:
             on_progress(result.hashed + result.failed)
 
 
-def _batches(
-    sessions: sessionmaker[Session], *conditions: ColumnElement[bool]
-) -> Iterator[tuple[Session, Sequence[Media]]]:
-    """Media items meeting `conditions` in id order, each batch in its own transaction
-    (committed when the caller asks for the next)."""
+def _files(sessions: sessionmaker[Session]) -> Iterator[list[MediaFile]]:
+    """Media not hashed yet, in id order, a batch at a time (read ahead of the writes)."""
     last_id = 0
     while True:
-        with sessions.begin() as session:
-            items = session.scalars(
-                select(Media).where(*conditions, Media.id > last_id).order_by(Media.id).limit(BATCH)
+        with sessions() as session:
+            rows = session.execute(
+                select(Media.id, Media.sha256, Media.mime_type)
+                .where(Media.hashed_at.is_(None), Media.id > last_id)
+                .order_by(Media.id)
+                .limit(BATCH)
             ).all()
-            if not items:
-                return
-            last_id = items[-1].id
-            yield session, items
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield [MediaFile(*row) for row in rows]
 
 
 def _hash_one(media: Media, store: MediaStore, result: MediaScanResult) -> None:
+    """Hash one item here and keep its hashes on the row (the caller's transaction)."""
+    _store_hashes(
+        media, hash_stored(store, MediaFile(media.id, media.sha256, media.mime_type)), result
+    )
+
+
+def _store_hashes(media: Media, outcome: Hashed, result: MediaScanResult) -> None:
     media.hashed_at = utcnow()
-    name = f"media {media.id} ({media.sha256[:12]}…, {media.mime_type})"
-    if media_kind(media.mime_type) is None:
-        media.hash_error = f"{name}: not an image or video"
+    if isinstance(outcome, str):
+        media.hash_error = outcome
         result.failed += 1
         return
-    try:
-        hashes = hash_file(store.path_for(media.sha256), name, media.mime_type)
-    except MediaError as exc:
-        media.hash_error = str(exc)
-        result.failed += 1
-        return
+    hashes = outcome
     media.hash_error = None
     media.pdq, media.pdq_quality = hashes.pdq, hashes.pdq_quality
     media.pdq_trimmed = hashes.pdq_trimmed
@@ -98,30 +143,63 @@ def match_pending(
     detector: HashMatchDetector,
     result: MediaScanResult,
     on_progress: Callable[[int], None] | None = None,
+    searcher: Mapper[list[MediaItem], list[Found]] | None = None,
 ) -> None:
-    """Match every hashed item that is due; store signals; note the accounts touched."""
-    due = (Media.matched_at.is_(None), Media.hashed_at.is_not(None), Media.hash_error.is_(None))
-    for session, items in _batches(sessions, *due):
-        findings = detector.detect([MediaItem(m.id, stored_hashes(m)) for m in items])
-        ids = [m.id for m in items]
-        before = session.scalars(  # accounts whose earlier matches may now be gone
-            select(Signal.account_id)
-            .distinct()
-            .where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
-        )
-        result.accounts.update(a for a in before if a is not None)
-        session.execute(
-            delete(Signal).where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
-        )
-        rows = _signal_rows(session, findings)
-        if rows:
-            session.execute(insert(_SIGNALS), rows)
-        session.execute(update(Media).where(Media.id.in_(ids)).values(matched_at=utcnow()))
+    """Match every hashed item that is due; store signals; note the accounts touched. The
+    index searches may run elsewhere (`searcher`); MD5, the entries' details and the
+    writes stay here, a batch per transaction."""
+
+    def here(batches: Iterable[list[MediaItem]]) -> Iterator[tuple[list[MediaItem], list[Found]]]:
+        for items in batches:
+            yield items, detector.matcher.index.search([item.hashes for item in items])
+
+    for items, found in (searcher or here)(_due(sessions)):
+        with sessions.begin() as session:
+            findings = detector.findings(items, found)
+            ids = [item.key for item in items]
+            before = session.scalars(  # accounts whose earlier matches may now be gone
+                select(Signal.account_id)
+                .distinct()
+                .where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
+            )
+            result.accounts.update(a for a in before if a is not None)
+            session.execute(
+                delete(Signal).where(
+                    Signal.media_id.in_(ids), Signal.detector == detector.get_name()
+                )
+            )
+            rows = _signal_rows(session, findings)
+            if rows:
+                session.execute(insert(_SIGNALS), rows)
+            session.execute(update(Media).where(Media.id.in_(ids)).values(matched_at=utcnow()))
         result.matched += len(items)
         result.signals += len(rows)
         result.accounts.update(row["account_id"] for row in rows)
         if on_progress is not None:
             on_progress(result.matched)
+
+
+def _due(sessions: sessionmaker[Session]) -> Iterator[list[MediaItem]]:
+    """Hashed items due for matching, in id order, a batch at a time with their hashes."""
+    last_id = 0
+    while True:
+        with sessions() as session:
+            items = session.scalars(
+                select(Media)
+                .where(
+                    Media.matched_at.is_(None),
+                    Media.hashed_at.is_not(None),
+                    Media.hash_error.is_(None),
+                    Media.id > last_id,
+                )
+                .order_by(Media.id)
+                .limit(BATCH)
+            ).all()
+            if not items:
+                return
+            last_id = items[-1].id
+            batch = [MediaItem(m.id, stored_hashes(m)) for m in items]
+        yield batch
 
 
 def stored_hashes(media: Media) -> MediaHashes:

@@ -561,6 +561,17 @@ class PDQIndex:
         self._local = threading.local()  # each thread's lookup scratch
         self._distinct: bool | None = None  # see _one_row_per_label
 
+    def __getstate__(self) -> dict[str, Any]:
+        # an engine's workers each get a copy (detect/engines.py): the arrays travel, each
+        # thread's scratch does not
+        state = dict(self.__dict__)
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def __len__(self) -> int:
         return len(self._main) + len(self._delta_codes) - self._removed_rows()
 

@@ -38,7 +38,7 @@ from shaheen.knowledge.enums import EntryCategory, SignalType
 from shaheen.knowledge.models import HashBank, HashBankEntry, Organisation
 
 log = logging.getLogger(__name__)
-_Found = dict[int, dict[str, object]]  # per file: entry id -> distance and percentages
+Found = dict[int, dict[str, object]]  # per file: entry id -> distance and percentages
 VIDEO_MATCH_PERCENT = 80.0
 #: Matched entries' details a matcher keeps (a few hundred bytes each).
 DETAILS_KEPT = 100_000
@@ -144,60 +144,32 @@ def _forget_removed(session: Session, index: PDQIndex, signal_type: SignalType) 
     return bool(gone)
 
 
-class Matcher:
-    """Answers "which bank entries does this file match?" for hashed files."""
+class HashIndex:
+    """The pure half of matching: a batch's PDQ and vPDQ searches against the two indexes,
+    with no database. It pickles, so an engine's workers hold one each (loaded once per
+    worker) while the driver's `Matcher.resolve` adds MD5 and the entries' details."""
 
     def __init__(
         self,
         pdq: PDQIndex,
         vpdq: PDQIndex,
-        session: Session,
         threshold: int = DEFAULT_THRESHOLD,
         video_percent: float = VIDEO_MATCH_PERCENT,
     ) -> None:
         self.pdq, self.vpdq = pdq, vpdq
-        self.session = session
         self.threshold = threshold
         self.video_percent = video_percent
         labels, counts = np.unique(vpdq.row_labels(), return_counts=True)
         self.frames_per_video = dict(zip(labels.tolist(), counts.tolist(), strict=True))
-        # Matched entries' details (bank, label, organisation), read once per matcher: the
-        # API keeps a matcher at most a minute (`detect/api.py`), so an edited bank label
-        # shows within that; shallow copies bound to other sessions share this dict.
-        self._known: dict[int, dict[str, object]] = {}
 
-    @classmethod
-    def load(
-        cls,
-        session: Session,
-        folder: Path,
-        threshold: int = DEFAULT_THRESHOLD,
-        video_percent: float = VIDEO_MATCH_PERCENT,
-    ) -> Matcher:
-        pdq = sync_index(session, folder / "pdq", SignalType.PDQ, threshold)
-        vpdq = sync_index(session, folder / "vpdq", SignalType.VPDQ, threshold)
-        return cls(pdq, vpdq, session, threshold, video_percent)
-
-    def match(self, files: list[MediaHashes]) -> list[list[BankMatch]]:
-        """Per file, every bank entry it matches, closest first."""
-        found: list[_Found] = [{} for _ in files]
+    def search(self, files: list[MediaHashes]) -> list[Found]:
+        """Per file, the PDQ and vPDQ entries it matches with their numbers."""
+        found: list[Found] = [{} for _ in files]
         self._match_pdq(files, found)
         self._match_vpdq(files, found)
-        self._match_md5(files, found)
-        details = self._details({entry for per_file in found for entry in per_file})
-        out = []
-        for per_file in found:
-            matches = [
-                BankMatch(entry_id=entry, **details[entry], **numbers)  # type: ignore[arg-type]
-                for entry, numbers in per_file.items()
-                if entry in details
-            ]
-            out.append(sorted(matches, key=lambda m: (-m.similarity, m.entry_id)))
-        return out
+        return found
 
-    def _match_pdq(
-        self, files: list[MediaHashes], found: list[dict[int, dict[str, object]]]
-    ) -> None:
+    def _match_pdq(self, files: list[MediaHashes], found: list[Found]) -> None:
         """Each file's plain hash and its altered forms (orientations, bars trimmed) in one
         search; per bank entry the closest, the plain hash winning a tie."""
         hexes: list[str] = []
@@ -221,18 +193,7 @@ class Matcher:
         for (position, entry), (distance, query) in best.items():
             found[position][entry] = {"distance": distance, "transform": asked[query][1]}
 
-    def lookup(self, pdq: str) -> list[BankMatch]:
-        """The PDQ bank entries within the threshold of one hash, closest first: the
-        index's single-lookup path, for an API that answers one hash per request."""
-        hits = self.pdq.lookup(pdq)
-        details = self._details({entry for entry, _ in hits})
-        return [
-            BankMatch(entry_id=entry, distance=distance, **details[entry])  # type: ignore[arg-type]
-            for entry, distance in hits
-            if entry in details
-        ]
-
-    def _match_vpdq(self, files: list[MediaHashes], found: list[_Found]) -> None:
+    def _match_vpdq(self, files: list[MediaHashes], found: list[Found]) -> None:
         if len(self.vpdq) == 0:
             return
         for position, file in enumerate(files):
@@ -264,6 +225,75 @@ class Matcher:
                     "target_percent": round(target_percent, 1),
                 }
         return out
+
+
+class Matcher:
+    """Answers "which bank entries does this file match?" for hashed files."""
+
+    def __init__(
+        self,
+        pdq: PDQIndex,
+        vpdq: PDQIndex,
+        session: Session,
+        threshold: int = DEFAULT_THRESHOLD,
+        video_percent: float = VIDEO_MATCH_PERCENT,
+    ) -> None:
+        self.index = HashIndex(pdq, vpdq, threshold, video_percent)
+        self.pdq, self.vpdq = pdq, vpdq
+        self.session = session
+        self.threshold = threshold
+        self.video_percent = video_percent
+        # Matched entries' details (bank, label, organisation), read once per matcher: the
+        # API keeps a matcher at most a minute (`detect/api.py`), so an edited bank label
+        # shows within that; shallow copies bound to other sessions share this dict.
+        self._known: dict[int, dict[str, object]] = {}
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        folder: Path,
+        threshold: int = DEFAULT_THRESHOLD,
+        video_percent: float = VIDEO_MATCH_PERCENT,
+    ) -> Matcher:
+        pdq = sync_index(session, folder / "pdq", SignalType.PDQ, threshold)
+        vpdq = sync_index(session, folder / "vpdq", SignalType.VPDQ, threshold)
+        return cls(pdq, vpdq, session, threshold, video_percent)
+
+    def match(self, files: list[MediaHashes]) -> list[list[BankMatch]]:
+        """Per file, every bank entry it matches, closest first."""
+        return self.resolve(files, self.index.search(files))
+
+    def resolve(self, files: list[MediaHashes], found: list[Found]) -> list[list[BankMatch]]:
+        """The matches of `HashIndex.search` (run here or on an engine's worker) with the
+        MD5 entries added and each entry's details: per file, closest first."""
+        found = [dict(per_file) for per_file in found]
+        self._match_md5(files, found)
+        details = self._details({entry for per_file in found for entry in per_file})
+        out = []
+        for per_file in found:
+            matches = [
+                BankMatch(entry_id=entry, **details[entry], **numbers)  # type: ignore[arg-type]
+                for entry, numbers in per_file.items()
+                if entry in details
+            ]
+            out.append(sorted(matches, key=lambda m: (-m.similarity, m.entry_id)))
+        return out
+
+    def lookup(self, pdq: str) -> list[BankMatch]:
+        """The PDQ bank entries within the threshold of one hash, closest first: the
+        index's single-lookup path, for an API that answers one hash per request."""
+        hits = self.pdq.lookup(pdq)
+        details = self._details({entry for entry, _ in hits})
+        return [
+            BankMatch(entry_id=entry, distance=distance, **details[entry])  # type: ignore[arg-type]
+            for entry, distance in hits
+            if entry in details
+        ]
+
+    def video_matches(self, frames: list[str]) -> dict[int, dict[str, object]]:
+        """vPDQ matches of a video given its distinct good-quality frame hashes."""
+        return self.index.video_matches(frames)
 
     def _match_md5(
         self, files: list[MediaHashes], found: list[dict[int, dict[str, object]]]
