@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shaheen.detect import indicators
 from shaheen.detect.indicators import extract
 
 
@@ -66,3 +69,21 @@ def test_wallets_with_checksums() -> None:
 
 def test_nothing_in_plain_text() -> None:
     assert extract("aaj mausam bohat acha hai") == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.characters()
+        | st.sampled_from([*"0123456789aZ -", "\ud800", "۱", "é"])
+        | st.sampled_from(["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0300-1234567"])
+    ).map("".join)
+)
+def test_the_byte_prechecks_answer_as_the_patterns(text: str) -> None:
+    """The cheap tests on bytes never skip what the patterns would find."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    assert (indicators._TOKEN_OF_25 in encoded.translate(indicators._ALNUM_RUN)) == bool(
+        indicators._LONG_TOKEN.search(text)
+    )
+    if text.isascii() and indicators._SEVEN_DIGITS.search(text):
+        assert len(encoded.translate(None, indicators._NOT_DIGITS)) >= 7

@@ -80,3 +80,21 @@ def test_the_shipped_knowledge_base_builds_one_automaton() -> None:
 def test_arbitrary_text_never_breaks_the_scan(text: str) -> None:
     for hit in LEXICON.scan(text):
         assert 0 <= hit.start < hit.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # ASCII with nothing deleted: the spans come without the offsets pass
+        ("Join Tehreek-e-Taliban Pakistan now", [(5, 22), (5, 31)]),
+        ("Join the T.T.P in Waziristan now", [(9, 14)]),  # separators deleted
+        ("Joiin TTP waziristaaan Tehreek-e-Taliban", [(6, 9), (23, 40)]),  # letters deleted
+        ("Join تحریک طالبان پاکستان now", [(5, 17), (5, 25)]),  # not ASCII
+    ],
+)
+def test_spans_point_at_the_original_text(
+    lexicon: Lexicon, text: str, spans: list[tuple[int, int]]
+) -> None:
+    hits = lexicon.scan(text)
+    assert sorted({(hit.start, hit.end) for hit in hits}) == spans
+    assert all(hit.matched == text[hit.start : hit.end] for hit in hits)

@@ -70,7 +70,7 @@ _ASCII_WORDS = bytes(
 
 
 def _count(text: str, chars: frozenset[str] | set[str]) -> int:
-    return sum(text.count(char) for char in chars)
+    return sum(map(text.count, chars))
 
 
 def identify(text: str) -> Language:

@@ -233,7 +233,13 @@ class Lexicon:
         ]
         if not candidates:
             return []
-        _, offsets = normalise_with_offsets(text)
+        offsets: Sequence[int]
+        if len(normalised) == len(text) and text.isascii():
+            # ASCII folds one for one and the later stages only delete: with nothing
+            # deleted, every character is where it was (no second, slower pass)
+            offsets = range(len(text))
+        else:
+            _, offsets = normalise_with_offsets(text)
         hits: list[Hit] = []
         for start, end, terms in candidates:
             first, last = offsets[start], offsets[end - 1] + 1
