@@ -31,6 +31,7 @@ import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -215,12 +216,16 @@ class ProcessEngine:
 
     def map(self, workload: Workload, task: Task, batches: Iterable[B]) -> Iterator[tuple[B, Any]]:
         pool = self._pool_for(workload)
-        yield from _in_order(
-            batches,
-            lambda batch: pool.submit(_run_loaded, task, batch),
-            lambda future: future.result(),
-            self.window,
-        )
+        try:
+            yield from _in_order(
+                batches,
+                lambda batch: pool.submit(_run_loaded, task, batch),
+                lambda future: future.result(),
+                self.window,
+            )
+        except BrokenProcessPool:
+            self.close()  # a worker died (killed, out of memory): the next map starts anew
+            raise
 
     def close(self) -> None:
         if self._pool is not None:
