@@ -89,7 +89,8 @@ def test_arbitrary_text_never_breaks_the_scan(text: str) -> None:
         ("Join Tehreek-e-Taliban Pakistan now", [(5, 22), (5, 31)]),
         ("Join the T.T.P in Waziristan now", [(9, 14)]),  # separators deleted
         ("Joiin TTP waziristaaan Tehreek-e-Taliban", [(6, 9), (23, 40)]),  # letters deleted
-        ("Join تحریک طالبان پاکستان now", [(5, 17), (5, 25)]),  # not ASCII
+        ("Join تحریک طالبان پاکستان now", [(5, 17), (5, 25)]),  # not ASCII, one for one
+        ("Join تحریـــک طالبان پاکستان now", [(5, 20), (5, 28)]),  # tatweel deleted
     ],
 )
 def test_spans_point_at_the_original_text(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shaheen.detect.normalise import normalise, normalise_with_offsets
+from shaheen.detect.normalise import folds_one_for_one, normalise, normalise_with_offsets
 
 
 @pytest.mark.parametrize(
@@ -136,3 +136,18 @@ def test_the_fast_routes_give_the_reference_form(text: str) -> None:
 )
 def test_fast_routes_agree_with_the_reference_on_any_text(text: str) -> None:
     assert normalise(text) == _reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8")
+        | st.sampled_from([*"T.-_ aaa0134@$ـيكہ", "ﬁ", "\u064e", "\u200b"])
+    )
+)
+def test_one_for_one_texts_keep_their_offsets(text: str) -> None:
+    """What lets the lexicon skip `normalise_with_offsets`: a text whose characters
+    each fold to one, normalised to its own length, maps index to index."""
+    folded, offsets = normalise_with_offsets(text)
+    if folds_one_for_one(text) and len(folded) == len(text):
+        assert offsets == list(range(len(text)))

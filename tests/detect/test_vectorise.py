@@ -84,7 +84,10 @@ def test_transform_equals_the_reference_bit_for_bit() -> None:
         " ",
         "abc",
         "qqname qqname qqname qqname",  # one n-gram many times: counts above one
-        "tab\\tand\\nnewline and\\x00nul \U0001d413 astral",
+        "tab\tand\nnewline and\x00nul \U0001d413 astral",
+        "  leading and trailing\u3000\xa0 ",
+        "\x1c\x1f\u2028\u2029\u202f\u205f\x85\u1680 separators\u200a\u200b zero-width",
+        "\x00",
         *TEXTS,
     ]
     ours = vectorizer.transform(texts)

@@ -37,7 +37,7 @@ from types import MappingProxyType
 import ahocorasick
 
 from shaheen.detect.base import Finding, TextDetector, TextItem
-from shaheen.detect.normalise import normalise, normalise_with_offsets
+from shaheen.detect.normalise import folds_one_for_one, normalise, normalise_with_offsets
 from shaheen.detect.variants import variants
 from shaheen.knowledge.enums import TermKind
 
@@ -234,9 +234,9 @@ class Lexicon:
         if not candidates:
             return []
         offsets: Sequence[int]
-        if len(normalised) == len(text) and text.isascii():
-            # ASCII folds one for one and the later stages only delete: with nothing
-            # deleted, every character is where it was (no second, slower pass)
+        if len(normalised) == len(text) and folds_one_for_one(text):
+            # the later stages only delete: with nothing deleted, every character is
+            # where it was (no second, slower pass)
             offsets = range(len(text))
         else:
             _, offsets = normalise_with_offsets(text)

@@ -170,10 +170,16 @@ def _uneven() -> re.Pattern[str]:
     return re.compile(f"[{body}]")
 
 
+def folds_one_for_one(text: str) -> bool:
+    """True if every character of `text` folds to exactly one: then, where `normalise`
+    returns as many characters as `text` has, the later stages deleted none, and each
+    output character comes from the input character at the same index."""
+    return text.isascii() or _uneven().search(text) is None
+
+
 def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     """`normalise(text)` and, per output character, the index of its source character."""
-    if text.isascii() or _uneven().search(text) is None:
-        # the common case: every character folds to one
+    if folds_one_for_one(text):  # the common case
         folded, offsets = _fold(text), list(range(len(text)))
     else:
         table = _table()

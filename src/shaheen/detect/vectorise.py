@@ -94,13 +94,12 @@ class CharNgramVectorizer(BaseEstimator, TransformerMixin):  # type: ignore[misc
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        padded = [_padded(t) for t in texts]
-        codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32)
-        starts = np.zeros(len(padded) + 1, dtype=np.int64)
-        np.cumsum([len(p) for p in padded], out=starts[1:])
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in texts], out=starts[1:])
         low, high = self.ngram_range
         indptr, indices, counts = _known_counts(
-            codes, starts, low, high, self._slots(), len(self.idf_), _DE_BRUIJN_BITS
+            codes, starts, low, high, self._slots(), len(self.idf_), _SPACE, _DE_BRUIJN_BITS
         )
         matrix = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), len(self.idf_)))
         matrix.data = (1.0 + np.log(matrix.data)) * self.idf_[matrix.indices]
@@ -142,6 +141,9 @@ class CharNgramVectorizer(BaseEstimator, TransformerMixin):  # type: ignore[misc
         return matrix
 
 
+# What `str.split()` splits on (and NUL, which `_padded` turns into a space), up to the
+# last such character, U+3000.
+_SPACE = np.array([chr(c).isspace() or c == 0 for c in range(0x3001)], dtype=np.bool_)
 # ctz of a 64-bit word with one bit set, by de Bruijn multiplication (numba has no ctz)
 _DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
 _DE_BRUIJN_BITS = np.zeros(64, dtype=np.int64)
@@ -157,6 +159,7 @@ def _known_counts(
     high: int,
     slots: np.ndarray,
     width: int,
+    space: np.ndarray,
     de_bruijn_bits: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The count of each kept column in each text, as a CSR matrix's indptr, indices
@@ -164,19 +167,23 @@ def _known_counts(
     scipy's summing of duplicates give, in one pass (`transform` spent most of its time
     building, sorting and summing the intermediate arrays).
 
-    Text r is codes[starts[r]:starts[r + 1]]; each n-gram's hash is `hashed_ngrams`',
-    in uint64 throughout (numba would turn uint64 mixed with int64 into float64). A
-    row's columns are tallied in a dense array and marked in a bitmap of `width` bits,
-    which, read word by word, gives them in order: no sort (sorting each row was four
-    fifths of the time).
+    Text r is codes[starts[r]:starts[r + 1]], padded here as `_padded` does (one space
+    around, whitespace runs collapsed to one space); each n-gram's hash is
+    `hashed_ngrams`', in uint64 throughout (numba would turn uint64 mixed with int64
+    into float64). A row's columns are tallied in a dense array and marked in a bitmap
+    of `width` bits, which, read word by word, gives them in order: no sort (sorting
+    each row was four fifths of the time).
     """
     rows = len(starts) - 1
-    total = 0
+    total = 0  # at most: padding only shortens a text, or adds its two spaces
+    longest = 0
     for r in range(rows):
-        length = starts[r + 1] - starts[r]
+        length = starts[r + 1] - starts[r] + 2
+        longest = max(longest, length)
         for n in range(low, high + 1):
             if length >= n:
                 total += length - n + 1
+    padded = np.empty(longest, dtype=np.uint64)
     indptr = np.zeros(rows + 1, dtype=np.int32)
     indices = np.empty(total, dtype=np.int32)
     counts = np.empty(total, dtype=np.float64)
@@ -188,16 +195,32 @@ def _known_counts(
     one = np.uint64(1)
     mask = len(slots) - 1
     written = 0
+    blank = np.uint64(0x20)
     for r in range(rows):
-        end = starts[r + 1]
+        end = 1
+        padded[0] = blank
+        gap = False
+        for i in range(starts[r], starts[r + 1]):
+            code = codes[i]
+            if code < len(space) and space[code]:
+                gap = end > 1
+            else:
+                if gap:
+                    padded[end] = blank
+                    end += 1
+                    gap = False
+                padded[end] = code
+                end += 1
+        padded[end] = blank
+        end += 1
         first_word = len(bitmap)
         last_word = -1
-        for i in range(starts[r], end):
+        for i in range(end):
             rolling = np.uint64(0)
             for n in range(1, high + 1):
                 if i + n > end:
                     break
-                rolling = rolling * multiplier + np.uint64(codes[i + n - 1])
+                rolling = rolling * multiplier + padded[i + n - 1]
                 if n < low:
                     continue
                 mixed = (rolling + np.uint64(n)) * mix
