@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from shaheen.access.rules import Action, Principal, require
 from shaheen.audit import checkpoints
-from shaheen.audit.checkpoints import Checkpoint
 from shaheen.audit import service as audit
+from shaheen.audit.checkpoints import Checkpoint
 from shaheen.audit.schemas import AuditEntry
 from shaheen.errors import BadInput, ShaheenError
 from shaheen.evidence import service as evidence
