@@ -234,11 +234,12 @@ def _known_counts(
                         break
                     if entry >> 32 == bucket:
                         column = entry & 0xFFFFFFFF
-                        if tally[column] == 0:
-                            word = column >> 6
-                            bitmap[word] |= one << np.uint64(column & 63)
-                            first_word = min(first_word, word)
-                            last_word = max(last_word, word)
+                        # no branch on a first sighting: setting a set bit again is
+                        # cheaper than a mispredicted test
+                        word = column >> 6
+                        bitmap[word] |= one << np.uint64(column & 63)
+                        first_word = min(first_word, word)
+                        last_word = max(last_word, word)
                         tally[column] += 1
                         break
                     slot = (slot + 1) & mask
