@@ -37,6 +37,8 @@ from shaheen.detect.service import bundled_lexicon
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Media, Post, PostMedia
 from shaheen.knowledge import service as knowledge
+from shaheen.network.enums import EdgeKind
+from shaheen.network.models import NetworkEdge
 from shaheen.platforms import service as platforms
 from shaheen.review.models import Case
 from shaheen.store import migrate
@@ -244,7 +246,19 @@ def _seed(url: str, media_dir: Path) -> tuple[dict[str, Person], int, list[int],
                 },
             )
         )
-        others = [account(cta.id, f"tg-19000001{n}", 300, f"qafla_{n}").id for n in range(2)]
+        other_cases = [account(cta.id, f"tg-19000001{n}", 300, f"qafla_{n}") for n in range(2)]
+        others = [case.id for case in other_cases]
+        # the main account forwards qafla_0's posts and shares its links: neighbours
+        for kind, count in ((EdgeKind.FORWARD, 3), (EdgeKind.SHARED_URL, 1)):
+            session.add(
+                NetworkEdge(
+                    source_id=main.account_id,
+                    target_id=other_cases[0].account_id,
+                    kind=kind,
+                    count=count,
+                    weight=float(count),
+                )
+            )
         foreign = account(kp.id, "tg-1900000099", 500, "kp_only").id
         main_id = main.id
     target = MediaStore(media_dir).path_for(digest)

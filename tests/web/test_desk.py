@@ -92,6 +92,8 @@ def test_a_case_goes_from_the_queue_to_a_referral_and_the_board(live: Desk, brow
     page.wait_for_url(f"**/cases/{live.case_id}")
     assert page.locator("#account-handle").count() == 1, page.inner_text("main")
     assert "id tg-1900000001" in page.inner_text("#account-handle")  # no handle: the id
+    linked = page.inner_text("#neighbours")  # the network's neighbours, strongest first
+    assert "qafla_0" in linked and "forward" in linked and "shared link" in linked
     marks = page.locator(".post mark")
     assert marks.count() >= 2  # the matched terms, in Urdu and in Latin script
     thumb = page.locator(".media .thumb").first

@@ -173,6 +173,17 @@ LABELS: dict[str, str] = {
     "case": N_("case"),
     "bank": N_("bank"),
     "indicators": N_("indicators"),
+    # why two accounts are linked (network/enums.py EdgeKind)
+    "reply": N_("reply"),
+    "quote": N_("quote"),
+    "forward": N_("forward"),
+    "mention": N_("mention"),
+    "shared_media": N_("shared media"),
+    "shared_url": N_("shared link"),
+    "invite": N_("group invite"),
+    "phone": N_("phone number"),
+    "wallet": N_("wallet"),
+    "similar_bio": N_("similar bio"),
 }
 
 

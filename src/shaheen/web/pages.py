@@ -26,6 +26,7 @@ from shaheen.errors import BadInput, ShaheenError
 from shaheen.evidence.service import Signer
 from shaheen.ingest import tips
 from shaheen.ingest.media import MediaStore
+from shaheen.network import service as network
 from shaheen.referral import flows as referral_flows
 from shaheen.referral import service as referrals
 from shaheen.referral.channels import WebhookSecrets
@@ -46,6 +47,8 @@ router = APIRouter()
 QUEUE = "web-queue"
 #: The referrals list's filter for every status still awaiting the platform.
 AWAITING_FILTER = "awaiting"
+#: Linked accounts a case page lists (the API and `shaheen network neighbours` give more).
+NEIGHBOURS_SHOWN = 10
 #: The queue's age filter: label → (opened after, opened before) as offsets from now.
 AGES: dict[str, tuple[timedelta | None, timedelta | None]] = {
     "24h": (timedelta(hours=24), None),
@@ -318,6 +321,9 @@ def case(request: Request, case_id: int, me: Me, error: str = "", done: str = ""
             if Action.SHARE_WRITE in me.actions
             else []
         )
+        linked = network.neighbours(
+            session=session, by=me, account_id=view.account.id, limit=NEIGHBOURS_SHOWN
+        )
     first_referral = next(
         (d for d in reversed(view.decisions) if d.verdict == Verdict.REFER.value), None
     )
@@ -334,6 +340,7 @@ def case(request: Request, case_id: int, me: Me, error: str = "", done: str = ""
         first_referral=first_referral,
         case_referrals=[r for r in made if r.case == view.case],
         share_agencies=share_agencies,
+        neighbours=linked,
         error=error,
         done=done,
     )
