@@ -28,6 +28,7 @@ from shaheen.knowledge.commands import app as kb_app
 from shaheen.network.commands import app as network_app
 from shaheen.pipeline.commands import run, scan, status, train
 from shaheen.pipeline.network import evasion as network_evasion
+from shaheen.pipeline.network import task as network_task
 from shaheen.referral.commands import refer_app, simulate_app, track_app
 from shaheen.reports.commands import report_app, stats
 from shaheen.review.commands import app as review_app
@@ -70,6 +71,7 @@ app.add_typer(share_app, name="share")
 app.add_typer(task_app, name="task")
 app.add_typer(report_app, name="report")
 network_app.command("evasion")(network_evasion)  # opens review cases: a pipeline command
+network_app.command("task")(network_task)  # issues a task: a pipeline command
 app.add_typer(network_app, name="network")
 app.command("hash")(hash_)
 app.command()(match)

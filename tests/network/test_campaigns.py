@@ -3,13 +3,19 @@ story shared by ordinary accounts is not one; protected accounts need a second r
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shaheen.access.rules import system
+from shaheen.errors import Forbidden
 from shaheen.network import flows, service
 from shaheen.network.models import Campaign
+from shaheen.pipeline.network import task_campaign
+from shaheen.tasks import service as tasks
+from shaheen.tasks.enums import TaskKind
 from tests.network.conftest import T0, World, hours
+from tests.tasks.world import build_world
 
 PUSH = (
     "The army convoy attack near the border was staged, share before they delete it, "
@@ -108,3 +114,42 @@ def test_a_viral_story_shared_in_a_burst_by_ordinary_accounts_is_not_a_campaign(
     flows.build(session)
 
     assert flows.detect_campaigns(session, since=T0 - hours(1), until=T0 + hours(2)) == []
+
+
+def test_a_campaign_is_handed_to_another_agency_as_a_task(session: Session, world: World) -> None:
+    """The counter-terrorism authority tasks a provincial department with a campaign: the task
+    names its origin first, its amplifiers, the protected account to review twice, and
+    what was measured; the recipient sees it in its inbox."""
+    _planted(world)
+    flows.build(session)
+    [campaign] = flows.detect_campaigns(
+        session,
+        since=T0 - hours(48),
+        until=T0 + hours(48),
+        policy=flows.CampaignPolicy(protected=frozenset({"patriot_voice_3"})),
+    )
+    people = build_world(session)
+    task_id = task_campaign(
+        session=session,
+        by=people.as_("cta-boss"),
+        campaign_id=campaign.id,
+        recipients=["CTD-KP"],
+        note="Who runs narrative_hub?",
+    )
+    seen = tasks.task_view(session=session, by=people.as_("kp-boss"), task_id=task_id)
+    assert seen.kind is TaskKind.REVIEW_ACCOUNTS and seen.issuer == "CTA"
+    assert seen.title.startswith(f"Campaign {campaign.id}: ")
+    lines = seen.body.splitlines()
+    first_member = next(line for line in lines if line.startswith("- "))
+    assert first_member.startswith("- origin: x narrative_hub")
+    assert "patriot_voice_3" in seen.body and "(protected: a second reviewer first)" in seen.body
+    assert "synchrony" in seen.body and lines[-1] == "Who runs narrative_hub?"
+    assert [a.agency for a in seen.assignments] == ["CTD-KP"]
+    # a reviewer does not issue tasks: the policy refuses
+    with pytest.raises(Forbidden):
+        task_campaign(
+            session=session,
+            by=people.as_("cta-reviewer"),
+            campaign_id=campaign.id,
+            recipients=["CTD-KP"],
+        )

@@ -1,9 +1,10 @@
-"""Ban evasion across stages: removed accounts (referral answers, platform statuses) →
-network matching → review's linked cases. `shaheen network evasion` runs it.
+"""The network's work that joins later stages, so it lives above them (no stage may
+import a later one):
 
-It lives above the stages because it joins three of them: the referrals that removed
-an account (referral), the matching (network) and the case it opens (review); no stage
-may import a later one.
+* ban evasion: removed accounts (referral answers, platform statuses) → network
+  matching → review's linked cases (`shaheen network evasion`);
+* a campaign handed to another agency as a task (`shaheen network task`): the
+  disinformation task force investigates what the coordination measures found.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shaheen.access.rules import system
+from shaheen.access.current import current_principal
+from shaheen.access.rules import Principal, system
 from shaheen.agencies import service as agencies
 from shaheen.config import get_settings
 from shaheen.network import flows as network
@@ -28,6 +30,8 @@ from shaheen.review import service as review
 from shaheen.runtime import cli_actor, open_database
 from shaheen.safe_output import terminal
 from shaheen.store.engine import session_scope
+from shaheen.tasks import service as tasks
+from shaheen.tasks.enums import TaskKind
 
 console = Console()
 REMOVED = (ReferralStatus.REMOVED, ReferralStatus.GEO_BLOCKED)
@@ -130,3 +134,70 @@ def evasion(
     console.print(
         f"{result.matches:,} matches; {len(result.cases):,} linked cases opened for review"
     )
+
+
+#: Accounts a campaign task names (the API and `shaheen network campaigns` give all).
+TASKED_ACCOUNTS = 25
+
+
+def task_campaign(
+    *,
+    session: Session,
+    by: Principal,
+    campaign_id: int,
+    recipients: list[str],
+    due_days: int = 7,
+    note: str = "",
+) -> int:
+    """Issue a task to the agencies named (the disinformation task force, say) to look
+    into a campaign: its text names the campaign's origin and top amplifiers with what
+    was measured (timing, duplication, account age, shared infrastructure: coordination,
+    never a view), and the accounts a second reviewer must see first. The task's id."""
+    detail = network_service.campaign(session=session, by=by, campaign_id=campaign_id)
+    measures = ", ".join(f"{k} {v}" for k, v in sorted(detail.measures.items()))
+    lines = [
+        f"Campaign {detail.id} ({detail.basis}), score {detail.score:.2f}: {detail.accounts} "
+        f"accounts, {detail.posts} posts on {', '.join(detail.platforms)}, "
+        f"from {detail.first_post_at} to {detail.last_post_at}.",
+        f"Measured: {measures}.",
+        f"Text: {detail.excerpt}",
+        "Origin and top amplifiers (platform, handle, posts, reach):",
+    ]
+    for member in [*detail.origin, *detail.amplifiers][:TASKED_ACCOUNTS]:
+        flag = " (protected: a second reviewer first)" if member.needs_second_review else ""
+        lines.append(
+            f"- {member.role}: {member.platform} {member.handle or member.account_id}, "
+            f"{member.posts} posts, reach {member.reach}{flag}"
+        )
+    if note.strip():
+        lines += ["", note.strip()]
+    return tasks.issue(
+        session=session,
+        by=by,
+        title=f"Campaign {detail.id}: {detail.excerpt[:120]}",
+        recipients=recipients,
+        due_days=due_days,
+        body="\n".join(lines),
+        kind=TaskKind.REVIEW_ACCOUNTS,
+    )
+
+
+def task(
+    campaign_id: int = typer.Argument(..., help="the campaign's id (`shaheen network campaigns`)"),
+    to: list[str] = typer.Option(..., "--to", help="agency code to task (repeat)"),
+    due_days: int = typer.Option(7, min=1, max=365, help="days to answer"),
+    note: str = typer.Option("", help="what you ask of them, beyond the campaign's facts"),
+) -> None:
+    """Task other agencies (the disinformation task force) with a campaign."""
+    database = open_database()
+    by = current_principal(database)
+    with session_scope(database.sessions) as session:
+        task_id = task_campaign(
+            session=session,
+            by=by,
+            campaign_id=campaign_id,
+            recipients=to,
+            due_days=due_days,
+            note=note,
+        )
+    console.print(f"task {task_id} issued to {', '.join(to)} about campaign {campaign_id}")
