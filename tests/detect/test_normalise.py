@@ -121,6 +121,10 @@ def _reference(text: str) -> str:
         "\U0001d413\U0001d413\U0001d40f and Тehreek in one post \U000e0041",
         "Café ﬁle ۱۲۳ \ud800 x",
         "",
+        # each separator and stand-in on the ASCII byte route
+        *("a b c", "a.b.c", "a-b-c", "a_b_c", "a*b*c", "a/b/c", "a|b|c", "a,b,c"),
+        *(f"x{c}y" for c in "0123456789@$"),
+        *(f"{c}x {c}" for c in "0123456789@$"),
     ],
 )
 def test_the_fast_routes_give_the_reference_form(text: str) -> None:
@@ -151,3 +155,10 @@ def test_one_for_one_texts_keep_their_offsets(text: str) -> None:
     folded, offsets = normalise_with_offsets(text)
     if folds_one_for_one(text) and len(folded) == len(text):
         assert offsets == list(range(len(text)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"Tt.-_ *|/aAbB0134@$29\n"])))
+def test_ascii_routes_agree_with_the_reference(text: str) -> None:
+    """ASCII text takes the byte tests; they must skip exactly what the patterns skip."""
+    assert normalise(text) == _reference(text)
