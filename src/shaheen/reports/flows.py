@@ -223,11 +223,25 @@ def render_pdf(report: Report) -> bytes:
     """The HTML through WeasyPrint: system fonts, and nothing fetched but the charts'
     data URIs (the stylesheet is inline), so a report renders on a machine cut off from
     the network and can never be made to call out."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # heavy: only for a PDF
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    html, fetcher_class = weasyprint()
+    fetcher = fetcher_class(allowed_protocols={"data"})
+    return bytes(html(string=render_html(report), url_fetcher=fetcher).write_pdf())
 
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return bytes(HTML(string=render_html(report), url_fetcher=fetcher).write_pdf())
+
+def weasyprint() -> tuple[Any, Any]:
+    """WeasyPrint's `HTML` and `URLFetcher`, imported only for a PDF (heavy), leaving
+    Pillow as it found it: importing WeasyPrint sets Pillow's process-wide
+    `LOAD_TRUNCATED_IMAGES`, after which media hashing in the same process (a server
+    that also renders reports) would hash a truncated upload as if it were whole."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+        from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return HTML, URLFetcher
 
 
 def _rows(report: Report) -> Iterator[list[str]]:
