@@ -123,3 +123,17 @@ def test_the_log_names_requests_without_their_query_strings(
         assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
         time.sleep(0.1)
     assert marker not in log.read_text(errors="replace")
+
+
+def test_each_worker_loads_the_hash_index_when_it_starts(
+    two_workers: tuple[str, subprocess.Popen[bytes], Path],
+) -> None:
+    """No lookup has been made, yet the index is there: loaded (here built, from the
+    empty banks, and saved) by the workers as they started, not by a first lookup that
+    would wait seconds for it."""
+    _, _, log = two_workers
+    manifest = log.parent / "index" / "pdq" / "manifest.json"
+    deadline = time.monotonic() + 60
+    while not manifest.exists():
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+        time.sleep(0.2)

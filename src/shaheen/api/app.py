@@ -11,6 +11,7 @@ The docs (`/docs`, `/redoc`) load Swagger UI and ReDoc from files shipped in the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,9 +67,12 @@ def create_app(
     *,
     cors_origins: Sequence[str] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    warm_index: bool = False,
 ) -> FastAPI:
     """The HTTP service over `sessions`; `policy` checks the platforms' webhook answers
-    (from the settings by default). CORS is off unless `cors_origins` names origins."""
+    (from the settings by default). CORS is off unless `cors_origins` names origins.
+    `warm_index` loads the hash index when the app starts (a served process) rather
+    than at its first lookup."""
     if policy is None:
         from shaheen.config import get_settings
 
@@ -77,6 +81,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_index:  # in the background: the server answers /health meanwhile
+            threading.Thread(
+                target=detect_api.warm_up, args=(sessions,), name="index-warm-up", daemon=True
+            ).start()
         yield
         # refusals of the last window would otherwise wait for the next refusal
         await run_in_threadpool(referral_flows.summarise_refusals, sessions, policy=webhook_policy)

@@ -29,7 +29,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from shaheen.access.rules import Action, Principal, can_read, require
@@ -205,6 +205,17 @@ class _Matchers:
 
 
 _matchers = _Matchers()
+
+
+def warm_up(sessions: sessionmaker[Session]) -> None:
+    """Load this process's hash index now (a server starts it in a thread), so that the
+    first lookup a worker answers does not wait a second or two for it; a failure is
+    logged and the first lookup tries again."""
+    try:
+        with sessions() as session:
+            _matchers.get(session, get_settings())
+    except Exception:
+        log.exception("loading the hash index at start-up failed")
 
 
 # --- Shapes ------------------------------------------------------------------------------

@@ -24,9 +24,16 @@ def create_app(
     cors_origins: Sequence[str] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY,
     settings: Settings | None = None,
+    warm_index: bool = False,
 ) -> FastAPI:
     """The API and the web desk over `sessions` (see `shaheen.api.app.create_app`)."""
-    app = create_api(sessions, policy, cors_origins=cors_origins, max_body_bytes=max_body_bytes)
+    app = create_api(
+        sessions,
+        policy,
+        cors_origins=cors_origins,
+        max_body_bytes=max_body_bytes,
+        warm_index=warm_index,
+    )
     app.mount("/", site.build(sessions, settings), name="web")
     return app
 

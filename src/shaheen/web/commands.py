@@ -32,6 +32,7 @@ def served_app() -> FastAPI:
         WebhookPolicy.from_settings(settings),
         cors_origins=settings.cors_origins,
         max_body_bytes=settings.max_body_mb * 1024 * 1024,
+        warm_index=True,  # each worker loads its hash index at start, not at a lookup
     )
 
 
