@@ -5,6 +5,7 @@ schemas are the responses."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -186,9 +187,8 @@ def decide(
 def evidence(case_id: ObjectId, by: CurrentUser, session: SessionDep) -> FileResponse:
     """The signed evidence bundle for a court (supervisors and liaison officers of the
     case's agency; the export is in the audit log)."""
-    folder = Path(tempfile.mkdtemp(prefix="shaheen-evidence-"))
-    target = folder / f"case-{case_id}-evidence.zip"
-    try:
+
+    def export(target: Path) -> None:
         service.export_evidence(
             session=session,
             by=by,
@@ -196,6 +196,17 @@ def evidence(case_id: ObjectId, by: CurrentUser, session: SessionDep) -> FileRes
             output=target,
             media=MediaStore(get_settings().media_dir),
         )
+
+    return evidence_download(case_id, export)
+
+
+def evidence_download(case_id: int, export: Callable[[Path], None]) -> FileResponse:
+    """The zip `export` writes, sent from a temporary folder removed once it is sent (or
+    at once if the export fails): the API's and the web desk's download alike."""
+    folder = Path(tempfile.mkdtemp(prefix="shaheen-evidence-"))
+    target = folder / f"case-{case_id}-evidence.zip"
+    try:
+        export(target)
     except BaseException:
         _remove(folder)
         raise

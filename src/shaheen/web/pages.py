@@ -6,7 +6,6 @@ with the refusal's words; the refusal itself is audited by the service.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
 
 from shaheen.access import flows as access
 from shaheen.access.rules import Action, Principal, require
@@ -35,6 +33,7 @@ from shaheen.referral.rules import AWAITING, TRANSITIONS
 from shaheen.reports.rules import parse_period
 from shaheen.review import desk
 from shaheen.review import service as review
+from shaheen.review.api import evidence_download
 from shaheen.review.enums import REASONS, CaseStatus, Verdict
 from shaheen.review.rules import Proposed
 from shaheen.store.base import utcnow
@@ -400,9 +399,7 @@ def create_referral(request: Request, case_id: int, me: Me) -> Response:
 
 @router.get("/cases/{case_id}/evidence")
 def evidence(request: Request, case_id: int, me: Me) -> FileResponse:
-    folder = Path(tempfile.mkdtemp(prefix="shaheen-evidence-"))
-    target = folder / f"case-{case_id}-evidence.zip"
-    try:
+    def export(target: Path) -> None:
         with write_scope(sessions(request)) as session:  # the export is audited
             review.export_evidence(
                 session=session,
@@ -411,21 +408,8 @@ def evidence(request: Request, case_id: int, me: Me) -> FileResponse:
                 output=target,
                 media=MediaStore(get_settings().media_dir),
             )
-    except BaseException:
-        _remove(folder)
-        raise
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        filename=target.name,
-        background=BackgroundTask(_remove, folder),
-    )
 
-
-def _remove(folder: Path) -> None:
-    for path in folder.iterdir():
-        path.unlink(missing_ok=True)
-    folder.rmdir()
+    return evidence_download(case_id, export)
 
 
 @router.get("/media/{media_id}")
