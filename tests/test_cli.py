@@ -278,6 +278,9 @@ def test_hostile_text_prints_as_text(tmp_path: Path) -> None:
         ("refer", "show", "0"),
         ("ingest", "errors", "18446744073709551616"),
         ("audit", "log", "--before", "-1"),
+        ("network", "task", "99999999999999999999999", "--to", "CTD-KP"),
+        ("network", "neighbours", "0"),
+        ("network", "campaigns", "--show", "18446744073709551616"),
     ],
 )
 def test_ids_no_database_can_hold_are_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:

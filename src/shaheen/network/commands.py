@@ -17,8 +17,9 @@ from shaheen.access.current import current_principal
 from shaheen.config import get_settings
 from shaheen.network import flows, rules, service
 from shaheen.network.graph import ENGINES
-from shaheen.runtime import open_database
+from shaheen.runtime import RecordId, open_database
 from shaheen.safe_output import terminal
+from shaheen.store.base import MAX_ID
 from shaheen.store.engine import session_scope
 
 console = Console()
@@ -98,7 +99,7 @@ def campaigns(
     run: bool = typer.Option(False, "--run", help="detect campaigns in the window first"),
     since: datetime | None = typer.Option(None, help="window start (default: a week back)"),
     until: datetime | None = typer.Option(None, help="window end (default: now)"),
-    show: int | None = typer.Option(None, help="one campaign in full, by id"),
+    show: int | None = typer.Option(None, min=1, max=MAX_ID, help="one campaign in full, by id"),
     limit: int = typer.Option(20, help="how many campaigns to list"),
 ) -> None:
     """Coordinated campaigns: origin, amplifiers, reach over time, platforms crossed."""
@@ -170,7 +171,7 @@ def campaigns(
 
 
 @app.command()
-def neighbours(account_id: int = typer.Argument(..., help="the account's id")) -> None:
+def neighbours(account_id: RecordId) -> None:
     """The accounts linked to one, strongest first, with the kinds of link."""
     database = open_database()
     by = current_principal(database)

@@ -27,7 +27,7 @@ from shaheen.network.schemas import RemovedAccount
 from shaheen.referral.enums import ReferralStatus
 from shaheen.referral.models import Referral, ReferralItem
 from shaheen.review import service as review
-from shaheen.runtime import cli_actor, open_database
+from shaheen.runtime import RecordId, cli_actor, open_database
 from shaheen.safe_output import terminal
 from shaheen.store.engine import session_scope
 from shaheen.tasks import service as tasks
@@ -183,12 +183,13 @@ def task_campaign(
 
 
 def task(
-    campaign_id: int = typer.Argument(..., help="the campaign's id (`shaheen network campaigns`)"),
+    campaign_id: RecordId,
     to: list[str] = typer.Option(..., "--to", help="agency code to task (repeat)"),
     due_days: int = typer.Option(7, min=1, max=365, help="days to answer"),
     note: str = typer.Option("", help="what you ask of them, beyond the campaign's facts"),
 ) -> None:
-    """Task other agencies (the disinformation task force) with a campaign."""
+    """Task other agencies (the disinformation task force) with a campaign (its id from
+    `shaheen network campaigns`)."""
     database = open_database()
     by = current_principal(database)
     with session_scope(database.sessions) as session:
