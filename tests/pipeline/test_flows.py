@@ -121,3 +121,81 @@ def test_an_unknown_engine_is_refused(sessions: sessionmaker[Session], tmp_path:
         pipeline.build_scanner(sessions, setup),
     ):
         pass
+
+
+def test_an_account_is_assessed_once_however_many_batches_its_posts_are_in(
+    sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier
+) -> None:
+    agency_id = _accounts(sessions)  # 5 posts of 2 accounts, a post a batch
+    scanner = Scanner(lexicon=lexicon, model=model, batch_size=1)
+    result = pipeline.scan(sessions, scanner, agency_id=agency_id, threshold=0.6, actor="system")
+    assert result.posts == 5
+    assert result.accounts_assessed == 2  # not 5: the queue keeps an account once
+    assert result.cases_opened == 1
+    with sessions() as session:
+        assert detection.count_due_accounts(session=session) == 0
+
+
+def test_accounts_queued_by_an_interrupted_scan_are_taken_by_the_next(
+    sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier
+) -> None:
+    """A crash after a batch's findings were committed and before their accounts were
+    assessed: the queue keeps them, and the next scan (with no post left) opens the case."""
+    agency_id = _accounts(sessions)
+    scanner = Scanner(lexicon=lexicon, model=model, batch_size=10)
+    organisations = pipeline._organisations(sessions)
+    for rows, found in scanner.detected_batches(sessions):
+        with sessions.begin() as session:
+            scanner.store(session, rows, found, organisations)  # and then the process dies
+    with sessions() as session:
+        assert detection.count_due_accounts(session=session) == 2
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+    result = pipeline.scan(sessions, scanner, agency_id=agency_id, threshold=0.6, actor="system")
+    assert result.posts == 0 and result.accounts_assessed == 2 and result.cases_opened == 1
+    with sessions() as session:
+        assert detection.count_due_accounts(session=session) == 0
+
+
+def test_a_stopped_intake_leaves_the_rest_queued(
+    sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier
+) -> None:
+    agency_id = _accounts(sessions)
+    scanner = Scanner(lexicon=lexicon, model=model, batch_size=1)
+    first = pipeline.scan(
+        sessions,
+        scanner,
+        agency_id=agency_id,
+        threshold=0.6,
+        actor="system",
+        stop_intake=lambda: True,  # a stopping service: one intake transaction, then out
+    )
+    assert first.posts == 5 and first.accounts_assessed == 1
+    with sessions() as session:
+        assert detection.count_due_accounts(session=session) == 1
+    second = pipeline.scan(sessions, scanner, agency_id=agency_id, threshold=0.6, actor="system")
+    assert second.accounts_assessed == 1 and first.cases_opened + second.cases_opened == 1
+
+
+def test_a_long_scan_takes_accounts_in_as_it_goes(
+    sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier
+) -> None:
+    agency_id = _accounts(sessions)
+    scanner = Scanner(lexicon=lexicon, model=model, batch_size=1)
+    opened_during: list[int] = []
+
+    def progress(_: int) -> None:
+        with sessions() as session:
+            opened_during.append(session.scalar(select(func.count()).select_from(Case)) or 0)
+
+    pipeline.scan(
+        sessions,
+        scanner,
+        agency_id=agency_id,
+        threshold=0.6,
+        actor="system",
+        on_progress=progress,
+        intake_every=0.0,  # an intake after every batch
+    )
+    # the propaganda account's posts come first: its case opened before the chatter's
+    # batches were stored (progress is reported before each batch's intake)
+    assert opened_during[0] == 0 and opened_during[3] == 1

@@ -1,5 +1,6 @@
 """Detection's tables: signals (one detector's finding, with the evidence that explains
-it), indicators found in posts, and the record of every model this instance trained."""
+it), indicators found in posts, the accounts waiting to be assessed again, and the
+record of every model this instance trained."""
 
 from __future__ import annotations
 
@@ -54,6 +55,19 @@ class Indicator(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PendingAssessment(Base):
+    """An account with new findings stored about it, to be assessed again: the queue
+    between storing a batch of posts' findings and assessing their accounts, once for
+    however many of their posts a scan saw (see `pipeline/flows.py`)."""
+
+    __tablename__ = "pending_assessments"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TrainedModel(Base):

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from shaheen.access.rules import Action, Principal, require
@@ -30,7 +37,7 @@ from shaheen.detect.engines import BatchResult, PostRow
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.lexicon import Lexicon, LexiconDetector, Term
 from shaheen.detect.media.detector import HashMatchDetector
-from shaheen.detect.models import Indicator, Signal, TrainedModel
+from shaheen.detect.models import Indicator, PendingAssessment, Signal, TrainedModel
 from shaheen.detect.risk import FLAGGED, AccountEvidence, MediaEvidence, PostEvidence, assess
 from shaheen.detect.schemas import FlaggedPost, IndicatorSummary, RiskRow
 from shaheen.errors import ConfigError, NotFound
@@ -40,10 +47,12 @@ from shaheen.knowledge.enums import TermKind
 from shaheen.knowledge.models import Organisation
 from shaheen.knowledge.schemas import OrganisationSpec
 from shaheen.platforms.models import Platform
+from shaheen.store import bulk
 from shaheen.store.base import utcnow
 
 _SIGNALS = cast(Table, Signal.__table__)
 _INDICATORS = cast(Table, Indicator.__table__)
+_PENDING = cast(Table, PendingAssessment.__table__)
 #: The detectors whose finding on a post makes it "flagged": named in a referral, and
 #: labelled propaganda when a reviewer refers its account.
 FLAGGING_DETECTORS = (ClassifierDetector.get_name(), HashMatchDetector.get_name())
@@ -211,20 +220,25 @@ def store_post_findings(
     detectors: list[str],
     organisations: dict[str, int],
 ) -> tuple[int, int]:
-    """Replace the batch's signals and indicators by what was just found, and mark its
-    posts scanned; returns (signals, indicators) stored."""
-    for post_id, language in found.languages.items():
-        session.execute(update(Post).where(Post.id == post_id).values(language=language))
+    """Replace the batch's signals and indicators by what was just found, mark its posts
+    scanned and their accounts due for assessment; returns (signals, indicators) stored."""
     ids = [row.id for row in rows]
     by_id = {row.id: row for row in rows}
-    session.execute(delete(Signal).where(Signal.post_id.in_(ids), Signal.detector.in_(detectors)))
+    session.execute(
+        delete(Signal).where(
+            bulk.among(session, Signal.post_id, ids), Signal.detector.in_(detectors)
+        )
+    )
     signal_rows = [
         signal_row(f, by_id[f.key].platform_id, by_id[f.key].account_id, organisations)
         for f in found.findings
     ]
-    if signal_rows:
-        session.execute(insert(_SIGNALS), signal_rows)
-    session.execute(delete(Indicator).where(Indicator.post_id.in_(ids)))
+    bulk.insert_rows(session, _SIGNALS, signal_rows)
+    session.execute(
+        delete(Indicator)
+        .where(bulk.among(session, Indicator.post_id, ids))
+        .execution_options(synchronize_session=False)
+    )
     now = utcnow()
     indicator_rows = [
         {
@@ -237,10 +251,66 @@ def store_post_findings(
         }
         for post_id, kind, value in found.indicators
     ]
-    if indicator_rows:
-        session.execute(insert(_INDICATORS), indicator_rows)
-    session.execute(update(Post).where(Post.id.in_(ids)).values(scanned_at=now))
+    bulk.insert_rows(session, _INDICATORS, indicator_rows)
+    _mark_scanned(session, ids, found.languages, now)
+    mark_assess_due(session=session, account_ids={row.account_id for row in rows}, now=now)
     return len(signal_rows), len(indicator_rows)
+
+
+def _mark_scanned(
+    session: Session, ids: list[int], languages: dict[int, str], now: datetime
+) -> None:
+    """The batch scanned now, with the languages detected where posts had none: one
+    statement a language, each post written once (a statement a post cost a round
+    trip each)."""
+    groups: dict[str | None, list[int]] = defaultdict(list)
+    for post_id in ids:
+        groups[languages.get(post_id)].append(post_id)
+    for language, post_ids in groups.items():
+        found = {"language": language} if language is not None else {}
+        session.execute(
+            update(Post)
+            .where(bulk.among(session, Post.id, post_ids))
+            .values(scanned_at=now, **found)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_assess_due(*, session: Session, account_ids: Iterable[int], now: datetime) -> None:
+    """New findings about these accounts are stored: queue them to be assessed again.
+
+    An account already queued has its row written again all the same: the write holds
+    the row's lock until this transaction ends, so an assessment taking the account
+    off the queue meanwhile (`due_accounts` locks what it takes) either waits for
+    these findings or is followed by the account queued again; never both missed."""
+    bulk.upsert_keys(session, _PENDING, "account_id", sorted(account_ids), {"due_at": now})
+
+
+def due_accounts(*, session: Session, limit: int) -> list[int]:
+    """Up to `limit` queued accounts, in id order, locked until the caller's
+    transaction ends (PostgreSQL; SQLite has one writer at a time anyway)."""
+    return list(
+        session.scalars(
+            select(PendingAssessment.account_id)
+            .order_by(PendingAssessment.account_id)
+            .limit(limit)
+            .with_for_update()
+        )
+    )
+
+
+def count_due_accounts(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(PendingAssessment)) or 0
+
+
+def assessed(*, session: Session, account_ids: list[int]) -> None:
+    """The accounts taken by `due_accounts` are assessed: off the queue."""
+    if account_ids:
+        session.execute(
+            delete(PendingAssessment).where(
+                bulk.among(session, PendingAssessment.account_id, account_ids)
+            )
+        )
 
 
 def signal_row(
@@ -268,7 +338,9 @@ def signal_row(
 
 
 def accounts(*, session: Session, account_ids: list[int]) -> list[Account]:
-    return list(session.scalars(select(Account).where(Account.id.in_(account_ids))))
+    return list(
+        session.scalars(select(Account).where(bulk.among(session, Account.id, account_ids)))
+    )
 
 
 def account_evidence(
@@ -312,7 +384,7 @@ def _post_evidence(
         select(
             Signal.post_id, Signal.account_id, Signal.detector, Signal.score, Signal.organisation_id
         ).where(
-            Signal.account_id.in_(account_ids),
+            bulk.among(session, Signal.account_id, account_ids),
             Signal.subject == SubjectKind.POST,
             Signal.detector.in_([classifier, lexicon]),
             *_newer(since),
@@ -360,7 +432,7 @@ def _media_evidence(
             Signal.organisation_id,
             Signal.evidence,
         ).where(
-            Signal.account_id.in_(account_ids),
+            bulk.among(session, Signal.account_id, account_ids),
             Signal.subject == SubjectKind.MEDIA,
             Signal.detector == HashMatchDetector.get_name(),
             *_newer(since),
@@ -386,20 +458,19 @@ def replace_account_signals(
     """Replace the accounts' own signals (profile and risk) from `detectors` by `rows`."""
     session.execute(
         delete(Signal).where(
-            Signal.account_id.in_(account_ids),
+            bulk.among(session, Signal.account_id, account_ids),
             Signal.subject == SubjectKind.ACCOUNT,
             Signal.detector.in_(detectors),
         )
     )
-    if rows:
-        session.execute(insert(_SIGNALS), rows)
+    bulk.insert_rows(session, _SIGNALS, rows)
 
 
 def latest_posts(*, session: Session, account_ids: list[int]) -> dict[int, datetime]:
     """When each account last posted (as far as the exports say)."""
     rows = session.execute(
         select(Post.account_id, func.max(Post.posted_at))
-        .where(Post.account_id.in_(account_ids))
+        .where(bulk.among(session, Post.account_id, account_ids))
         .group_by(Post.account_id)
     )
     return {account_id: when for account_id, when in rows if when is not None}
@@ -409,7 +480,7 @@ def main_languages(*, session: Session, account_ids: list[int]) -> dict[int, str
     """Each account's most frequent post language."""
     counted = session.execute(
         select(Post.account_id, Post.language, func.count())
-        .where(Post.account_id.in_(account_ids), Post.language.is_not(None))
+        .where(bulk.among(session, Post.account_id, account_ids), Post.language.is_not(None))
         .group_by(Post.account_id, Post.language)
     )
     best: dict[int, tuple[int, str]] = {}

@@ -1,10 +1,13 @@
 """Scanning and training across stages: detection → account assessment → review intake.
 
 `scan` is incremental and restartable: detection takes posts not yet scanned, and each
-batch is stored, its accounts assessed and handed to intake in one transaction that
-also marks the posts scanned, so a crash loses at most one batch of work and never
-double-counts. Media are then hashed and matched (their own transactions), and the
-accounts whose media matched are assessed and taken in the same way.
+batch's findings are stored in one transaction that also marks the posts scanned and
+queues their accounts for assessment. The queued accounts are then assessed and
+handed to intake, once however many of their posts the scan saw, a batch of accounts
+a transaction that takes them off the queue. A crash loses at most one batch of work
+and never double-counts: what it interrupts is still unscanned, or still queued. Media are
+then hashed and matched (their own transactions), and the accounts whose media
+matched are assessed and taken in the same way.
 
 `rescore` scores every stored post again (after a new model or knowledge base: `shaheen
 scan --rescore`) and closes the cases whose only reason has gone, never one a person has
@@ -37,6 +40,9 @@ from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import service as knowledge
 from shaheen.pipeline.schemas import ScanResult
 from shaheen.review import service as review
+
+#: Seconds of post batches between two intakes of the accounts they queued.
+INTAKE_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,13 +110,24 @@ def scan(
     on_progress: Callable[[int], None] | None = None,
     in_batch: Callable[[Session, list[PostRow]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    in_intake: Callable[[Session], None] | None = None,
+    stop_intake: Callable[[], bool] | None = None,
+    intake_every: float = INTAKE_EVERY,
 ) -> ScanResult:
     """Scan every unscanned post, then pending media; open or update the cases.
 
-    `in_batch` runs inside each batch's transaction, after its results are written and
-    before the commit (`shaheen run` records its progress and checks its lease there,
-    so both are committed with the batch or not at all); `should_stop`, asked after
-    each committed batch, ends the posts early (a stopping service, a time budget)."""
+    Posts are stored a batch a transaction, queueing their accounts; the queued
+    accounts are assessed and taken into intake after the posts, and every `intake_every`
+    seconds meanwhile, so an account with many posts in the scan is assessed once, not
+    once a batch, while a long scan still opens cases as it goes.
+
+    `in_batch` runs inside each post batch's transaction, after its results are written
+    and before the commit, and `in_intake` inside each intake transaction (`shaheen
+    run` records its progress and checks its lease there, so both are committed with
+    the work or not at all). `should_stop`, asked after each committed post batch, ends
+    the posts early (a stopping service, a time budget), and `stop_intake`, asked after
+    each intake transaction, ends the intake early (a stopping service): what is left
+    stays for next time (unscanned, or queued)."""
     return _scan(
         sessions,
         scanner,
@@ -118,6 +135,9 @@ def scan(
         on_progress,
         in_batch,
         should_stop,
+        in_intake,
+        stop_intake,
+        intake_every,
     )
 
 
@@ -189,32 +209,68 @@ def _scan(
     on_progress: Callable[[int], None] | None,
     in_batch: Callable[[Session, list[PostRow]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    in_intake: Callable[[Session], None] | None = None,
+    stop_intake: Callable[[], bool] | None = None,
+    intake_every: float = INTAKE_EVERY,
 ) -> ScanResult:
     result = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
-    started = time.perf_counter()
-    batches = scanner.detected_batches(sessions)
-    for rows, found in batches:
+    started = last_intake = time.perf_counter()
+    stop, stop_taking = should_stop or _never, stop_intake or _never
+    for rows, found in scanner.detected_batches(sessions):
         with sessions.begin() as session:
             stored = scanner.store(session, rows, found, intake.organisations)
-            result.signals += stored.signals
-            result.indicators += stored.indicators
-            intake.take(session, scanner, sorted({row.account_id for row in rows}), result)
             if in_batch is not None:
                 in_batch(session, rows)
+        result.signals += stored.signals
+        result.indicators += stored.indicators
         result.posts += stored.posts
         if on_progress is not None:
             on_progress(result.posts)
-        if should_stop is not None and should_stop():
+        if stop():
             break
+        if time.perf_counter() - last_intake >= intake_every:
+            _take_due(sessions, scanner, intake, result, in_intake, stop_taking)
+            last_intake = time.perf_counter()
+    _take_due(sessions, scanner, intake, result, in_intake, stop_taking)
     result.media = scanner.scan_media(sessions)
     if result.media is not None:
         matched = sorted(result.media.accounts)
         for start in range(0, len(matched), scanner.batch_size):
             with sessions.begin() as session:
+                if in_intake is not None:
+                    in_intake(session)
                 chunk = matched[start : start + scanner.batch_size]
                 intake.take(session, scanner, chunk, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _never() -> bool:
+    return False
+
+
+def _take_due(
+    sessions: sessionmaker[Session],
+    scanner: Scanner,
+    intake: _Intake,
+    result: ScanResult,
+    in_intake: Callable[[Session], None] | None,
+    stop: Callable[[], bool],
+) -> None:
+    """Assess the accounts the stored findings queued, and hand them to intake: a batch
+    of accounts a transaction, which takes them off the queue (what a stop or a crash
+    leaves is still queued, and taken next time)."""
+    while True:
+        with sessions.begin() as session:
+            due = detection.due_accounts(session=session, limit=scanner.batch_size)
+            if not due:
+                return
+            if in_intake is not None:
+                in_intake(session)
+            intake.take(session, scanner, due, result)
+            detection.assessed(session=session, account_ids=due)
+        if stop():
+            return
 
 
 @dataclass(frozen=True)

@@ -355,6 +355,8 @@ def _scan(run: Service) -> Outcome:
         actor=cli_actor(),
         signer=signer,
         in_batch=in_batch,
+        in_intake=run.fence,
+        stop_intake=run.stopping.is_set,
         should_stop=lambda: run.stopping.is_set() or time.monotonic() > deadline,
     )
     # Every media match so far has been taken into intake by that scan: move past them.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.detect.base import Finding, MediaItem
@@ -25,6 +25,7 @@ from shaheen.detect.models import Signal
 from shaheen.ingest.media import MediaStore
 from shaheen.ingest.models import Account, Media, Post, PostMedia
 from shaheen.knowledge import service as knowledge
+from shaheen.store import bulk
 from shaheen.store.base import utcnow
 
 BATCH = 200
@@ -157,21 +158,25 @@ def match_pending(
         with sessions.begin() as session:
             findings = detector.findings(items, found)
             ids = [item.key for item in items]
-            before = session.scalars(  # accounts whose earlier matches may now be gone
-                select(Signal.account_id)
-                .distinct()
-                .where(Signal.media_id.in_(ids), Signal.detector == detector.get_name())
+            # replaced: the accounts whose earlier matches may now be gone are touched too
+            before = session.scalars(
+                delete(Signal)
+                .where(
+                    bulk.among(session, Signal.media_id, ids),
+                    Signal.detector == detector.get_name(),
+                )
+                .returning(Signal.account_id)
+                .execution_options(synchronize_session=False)
             )
             result.accounts.update(a for a in before if a is not None)
-            session.execute(
-                delete(Signal).where(
-                    Signal.media_id.in_(ids), Signal.detector == detector.get_name()
-                )
-            )
             rows = _signal_rows(session, findings)
-            if rows:
-                session.execute(insert(_SIGNALS), rows)
-            session.execute(update(Media).where(Media.id.in_(ids)).values(matched_at=utcnow()))
+            bulk.insert_rows(session, _SIGNALS, rows)
+            session.execute(
+                update(Media)
+                .where(bulk.among(session, Media.id, ids))
+                .values(matched_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
         result.matched += len(items)
         result.signals += len(rows)
         result.accounts.update(row["account_id"] for row in rows)
