@@ -4,6 +4,7 @@ and snapshotted; the one scanner factory honours the settings."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from shaheen.detect import service as detection
 from shaheen.detect.classifier import TextClassifier
 from shaheen.detect.flows import Scanner
 from shaheen.detect.lexicon import Lexicon
+from shaheen.detect.models import Signal
 from shaheen.evidence.models import EvidenceRecord
 from shaheen.evidence.service import Signer
 from shaheen.ingest.models import Account, Post
@@ -199,3 +201,42 @@ def test_a_long_scan_takes_accounts_in_as_it_goes(
     # the propaganda account's posts come first: its case opened before the chatter's
     # batches were stored (progress is reported before each batch's intake)
     assert opened_during[0] == 0 and opened_during[3] == 1
+
+
+def test_a_failed_batch_write_stops_the_scan_and_the_next_scan_loses_and_doubles_nothing(
+    sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier
+) -> None:
+    """Batches are written by two threads on PostgreSQL: one failing mid-scan ends it with
+    the error, whatever else was in flight commits or rolls back whole, and a rerun
+    stores each post's findings exactly once."""
+    agency_id = _accounts(sessions)
+    scanner = Scanner(lexicon=lexicon, model=model, batch_size=1)
+    written: list[int] = []
+
+    def fail_third(session: Session, rows: list[Any]) -> None:
+        written.append(rows[0].id)
+        if len(written) == 3:
+            raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        pipeline.scan(
+            sessions,
+            scanner,
+            agency_id=agency_id,
+            threshold=0.6,
+            actor="system",
+            in_batch=fail_third,
+        )
+    with sessions() as session:
+        assert detection.count_unscanned(session=session) >= 1
+    result = pipeline.scan(sessions, scanner, agency_id=agency_id, threshold=0.6, actor="system")
+    with sessions() as session:
+        per_post = session.execute(
+            select(Signal.post_id, Signal.detector, func.count())
+            .where(Signal.post_id.is_not(None))
+            .group_by(Signal.post_id, Signal.detector)
+        ).all()
+        assert detection.count_unscanned(session=session) == 0
+    assert {count for _, _, count in per_post} == {1}
+    assert len({post for post, _, _ in per_post}) == 5
+    assert result.cases_opened == 1

@@ -21,18 +21,21 @@ store and the banks' matcher, and the engine.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.config import Settings
 from shaheen.detect import service as detection
 from shaheen.detect.classifier import Example
-from shaheen.detect.engines import PostRow, make_engine
-from shaheen.detect.flows import MediaStage, Scanner
+from shaheen.detect.engines import BatchResult, PostRow, make_engine
+from shaheen.detect.flows import MediaStage, Scanner, StoredBatch
 from shaheen.detect.media.detector import HashMatchDetector
 from shaheen.detect.media.matching import Matcher
 from shaheen.evidence import service as evidence
@@ -216,21 +219,34 @@ def _scan(
     result = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
     started = last_intake = time.perf_counter()
     stop, stop_taking = should_stop or _never, stop_intake or _never
-    for rows, found in scanner.detected_batches(sessions):
+
+    def write(rows: list[PostRow], found: BatchResult) -> StoredBatch:
         with sessions.begin() as session:
             stored = scanner.store(session, rows, found, intake.organisations)
             if in_batch is not None:
                 in_batch(session, rows)
+        return stored
+
+    def count(stored: StoredBatch) -> None:
         result.signals += stored.signals
         result.indicators += stored.indicators
         result.posts += stored.posts
         if on_progress is not None:
             on_progress(result.posts)
-        if stop():
-            break
-        if time.perf_counter() - last_intake >= intake_every:
-            _take_due(sessions, scanner, intake, result, in_intake, stop_taking)
-            last_intake = time.perf_counter()
+
+    with _Writers(_writers(sessions)) as writers:
+        for rows, found in scanner.detected_batches(sessions):
+            for stored in writers.submit(write, rows, found):
+                count(stored)
+            if stop():
+                break
+            if time.perf_counter() - last_intake >= intake_every:
+                for stored in writers.drain():
+                    count(stored)
+                _take_due(sessions, scanner, intake, result, in_intake, stop_taking)
+                last_intake = time.perf_counter()
+        for stored in writers.drain():
+            count(stored)
     _take_due(sessions, scanner, intake, result, in_intake, stop_taking)
     result.media = scanner.scan_media(sessions)
     if result.media is not None:
@@ -243,6 +259,50 @@ def _scan(
                 intake.take(session, scanner, chunk, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _writers(sessions: sessionmaker[Session]) -> int:
+    """Batches written at once: two on PostgreSQL, where each has its own connection and
+    server process, and the database's work on one overlaps the driver's on the other;
+    one on SQLite, which has one writer at a time anyway."""
+    with sessions() as session:
+        return 2 if session.get_bind().dialect.name == "postgresql" else 1
+
+
+class _Writers:
+    """Writes batches on `count` threads, handing their results back in submission
+    order; with one, each write runs at once, in the caller's thread.
+
+    Each batch is its own transaction, so batches may commit out of order: a crash
+    leaves an earlier batch unscanned while a later one is stored, and the next scan
+    takes it (posts are found by `scanned_at`, not by a high-water mark)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool = ThreadPoolExecutor(count, "scan-writer") if count > 1 else None
+        self.in_flight: deque[Future[StoredBatch]] = deque()
+
+    def submit(
+        self, write: Callable[[list[PostRow], BatchResult], StoredBatch], *args: Any
+    ) -> Iterator[StoredBatch]:
+        """Start writing one batch; the batches finished meanwhile, oldest first."""
+        if self.pool is None:
+            yield write(*args)
+            return
+        self.in_flight.append(self.pool.submit(write, *args))
+        while len(self.in_flight) >= self.count:
+            yield self.in_flight.popleft().result()  # a failed write raises here
+
+    def drain(self) -> Iterator[StoredBatch]:
+        while self.in_flight:
+            yield self.in_flight.popleft().result()
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:  # what is in flight finishes (or fails) before we go on
+            self.pool.shutdown(wait=True)
 
 
 def _never() -> bool:
