@@ -4,6 +4,7 @@ intake, on SQLite and PostgreSQL, locally and on Ray; and ingest-to-queue latenc
 
     python bench/pipeline.py [--posts 20000]                     # SQLite only
     scripts/with-postgres python bench/pipeline.py --posts 1000000   # and PostgreSQL
+    ... --backends postgresql --engines inline,local2 --latency-files 0   # some of it
 
 Synthetic posts, generic JSON Lines in files of 10,000: one account in 50 spreads
 propaganda (sentences composed as in the seed corpus), the others chatter; one post in
@@ -67,6 +68,13 @@ CHATTER = [
     "آج بازار میں بہت رش تھا",
 ]
 PER_FILE = 10_000
+#: The configurations by name: (engine, workers).
+ENGINES: dict[str, tuple[str, int | None]] = {
+    "inline": ("inline", None),
+    "local1": ("local", 1),
+    "local2": ("local", 2),
+    "ray2": ("ray", 2),
+}
 
 
 @dataclass
@@ -264,19 +272,31 @@ def continuous_latency(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=20_000)
-    parser.add_argument("--latency-files", type=int, default=10)
+    parser.add_argument("--latency-files", type=int, default=10, help="0: no continuous run")
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="comma-separated (PostgreSQL if available)"
+    )
+    parser.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"comma-separated, of {', '.join(ENGINES)} (the first is the baseline)",
+    )
     args = parser.parse_args()
-    backends = ["sqlite"] + (["postgresql"] if os.environ.get("SHAHEEN_TEST_POSTGRES_URL") else [])
+    wanted = args.backends.split(",")
+    backends = [b for b in ("sqlite", "postgresql") if b in wanted]
+    if not os.environ.get("SHAHEEN_TEST_POSTGRES_URL") and "postgresql" in backends:
+        backends.remove("postgresql")
     # (engine, workers): in this process, local processes on 1 and 2 cores, Ray on 2
-    engines: list[tuple[str, int | None]] = [("inline", None), ("local", 1), ("local", 2)]
-    if not args.no_ray:
+    engines = [ENGINES[name] for name in args.engines.split(",") if name in ENGINES]
+    if any(engine == "ray" for engine, _ in engines) and not args.no_ray:
         try:
             import ray  # noqa: F401
-
-            engines.append(("ray", 2))
         except ImportError:
             print("Ray is not installed: the ray configuration is left out")
+            args.no_ray = True
+    if args.no_ray:
+        engines = [(engine, workers) for engine, workers in engines if engine != "ray"]
     work = Path(tempfile.mkdtemp(prefix="shaheen-bench-"))
     try:
         os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
@@ -305,7 +325,7 @@ def main() -> None:
                 f"{f.end_to_end:13,.0f} {f.cases:6,} {f.end_to_end / base.end_to_end:16.2f}×"
             )
         print()
-        for backend in backends:
+        for backend in backends if args.latency_files else []:
             latencies = continuous_latency(backend, model, work, args.latency_files)
             if not latencies:
                 print(f"{backend}: continuous mode opened no case within two minutes")

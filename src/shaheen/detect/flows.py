@@ -87,7 +87,7 @@ class Scanner:
         *,
         lexicon: Lexicon,
         model: TextClassifier,
-        batch_size: int = 1000,
+        batch_size: int = 4000,
         media: MediaStage | None = None,
         engine: Engine | None = None,
     ) -> None:

@@ -167,7 +167,7 @@ def run(
     ),
     only: list[str] = typer.Option([], "--only", help="run only this job (repeatable)"),
     once: bool = typer.Option(False, "--once", help="run every job once, then exit (cron)"),
-    batch_size: int = typer.Option(1000, min=1, max=100_000, help="posts a scan batch"),
+    batch_size: int = typer.Option(4000, min=1, max=100_000, help="posts a scan batch"),
     ingest_batch_size: int = typer.Option(2000, min=1, max=100_000, help="records a batch"),
     lease_ttl: float = typer.Option(60.0, min=3.0, help="seconds the service's lease lasts"),
     report_dir: Path = typer.Option(Path("var/reports"), help="where weekly briefs go"),

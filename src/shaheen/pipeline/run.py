@@ -93,7 +93,7 @@ class RunOptions:
     engine: str = "inline"  # or local (processes) or ray: detect/engines.py
     ray_address: str | None = None
     workers: int | None = None  # the engine's processes or local Ray CPUs (default: cores)
-    batch_size: int = 1000
+    batch_size: int = 4000
     ingest_batch_size: int = 2000
     every: dict[str, float] = field(default_factory=dict)  # a job's interval, seconds
     jobs: tuple[str, ...] = JOBS
