@@ -178,18 +178,19 @@ def test_a_stopped_intake_leaves_the_rest_queued(
     assert second.accounts_assessed == 1 and first.cases_opened + second.cases_opened == 1
 
 
-def test_a_long_scan_takes_accounts_in_as_it_goes(
+def test_a_long_scan_takes_urgent_accounts_in_as_it_goes_and_the_rest_at_the_end(
     sessions: sessionmaker[Session], lexicon: Lexicon, model: TextClassifier
 ) -> None:
     agency_id = _accounts(sessions)
     scanner = Scanner(lexicon=lexicon, model=model, batch_size=1)
-    opened_during: list[int] = []
+    seen: list[tuple[int, int]] = []  # (cases, accounts queued) at each batch
 
     def progress(_: int) -> None:
         with sessions() as session:
-            opened_during.append(session.scalar(select(func.count()).select_from(Case)) or 0)
+            cases = session.scalar(select(func.count()).select_from(Case)) or 0
+            seen.append((cases, detection.count_due_accounts(session=session)))
 
-    pipeline.scan(
+    result = pipeline.scan(
         sessions,
         scanner,
         agency_id=agency_id,
@@ -199,8 +200,13 @@ def test_a_long_scan_takes_accounts_in_as_it_goes(
         intake_every=0.0,  # an intake after every batch
     )
     # the propaganda account's posts come first: its case opened before the chatter's
-    # batches were stored (progress is reported before each batch's intake)
-    assert opened_during[0] == 0 and opened_during[3] == 1
+    # batches were stored (progress is reported before each batch's intake); the
+    # chatter account stays queued until the posts are done
+    assert seen[0] == (0, 1) and seen[3] == (1, 1) and seen[4] == (1, 1)
+    # propaganda: after each of its 3 posts; chatter: once, at the end (not after each)
+    assert result.accounts_assessed == 4
+    with sessions() as session:
+        assert detection.count_due_accounts(session=session) == 0
 
 
 def test_a_failed_batch_write_stops_the_scan_and_the_next_scan_loses_and_doubles_nothing(

@@ -91,13 +91,16 @@ def test_upsert_keys_adds_new_keys_and_overwrites_old_ones(
     later = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     with sessions.begin() as session:
         a, b, c = (_account(session, handle).id for handle in "abc")
-        bulk.upsert_keys(session, PENDING, "account_id", [a, b], {"due_at": first})
-        bulk.upsert_keys(session, PENDING, "account_id", [b, c], {"due_at": later})
+        bulk.upsert_keys(session, PENDING, "account_id", [b, a], {"due_at": first}, ("urgent", [a]))
+        bulk.upsert_keys(
+            session, PENDING, "account_id", [c, b, a], {"due_at": later}, ("urgent", [b])
+        )
         bulk.upsert_keys(session, PENDING, "account_id", [], {"due_at": later})
     with sessions() as session:
         rows = session.execute(
-            select(PendingAssessment.account_id, PendingAssessment.due_at).order_by(
-                PendingAssessment.account_id
-            )
+            select(
+                PendingAssessment.account_id, PendingAssessment.due_at, PendingAssessment.urgent
+            ).order_by(PendingAssessment.account_id)
         ).all()
-    assert [tuple(r) for r in rows] == [(a, first), (b, later), (c, later)]
+    # the time is overwritten; a raised flag stays raised, and is raised on a later upsert
+    assert [tuple(r) for r in rows] == [(a, later, True), (b, later, True), (c, later, False)]

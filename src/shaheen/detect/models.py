@@ -68,6 +68,8 @@ class PendingAssessment(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a new post names an organisation or reads as propaganda: assess it first
+    urgent: Mapped[bool] = mapped_column(default=False)
 
 
 class TrainedModel(Base):

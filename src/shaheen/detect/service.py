@@ -253,7 +253,10 @@ def store_post_findings(
     ]
     bulk.insert_rows(session, _INDICATORS, indicator_rows)
     _mark_scanned(session, ids, found.languages, now)
-    mark_assess_due(session=session, account_ids={row.account_id for row in rows}, now=now)
+    urgent = {by_id[f.key].account_id for f in found.findings if _urgent(f)}
+    mark_assess_due(
+        session=session, account_ids={row.account_id for row in rows}, urgent=urgent, now=now
+    )
     return len(signal_rows), len(indicator_rows)
 
 
@@ -276,22 +279,37 @@ def _mark_scanned(
         )
 
 
-def mark_assess_due(*, session: Session, account_ids: Iterable[int], now: datetime) -> None:
-    """New findings about these accounts are stored: queue them to be assessed again.
+def _urgent(finding: Finding) -> bool:
+    """A finding that may open a case: it names an organisation, or the classifier reads
+    propaganda."""
+    return finding.organisation is not None or (
+        finding.detector == ClassifierDetector.get_name() and finding.score >= FLAGGED
+    )
+
+
+def mark_assess_due(
+    *, session: Session, account_ids: set[int], urgent: set[int], now: datetime
+) -> None:
+    """New findings about these accounts are stored: queue them to be assessed again,
+    the `urgent` ones (among them) marked so, which a later finding never takes back.
 
     An account already queued has its row written again all the same: the write holds
     the row's lock until this transaction ends, so an assessment taking the account
     off the queue meanwhile (`due_accounts` locks what it takes) either waits for
     these findings or is followed by the account queued again; never both missed."""
-    bulk.upsert_keys(session, _PENDING, "account_id", sorted(account_ids), {"due_at": now})
+    bulk.upsert_keys(
+        session, _PENDING, "account_id", account_ids, {"due_at": now}, ("urgent", urgent)
+    )
 
 
-def due_accounts(*, session: Session, limit: int) -> list[int]:
-    """Up to `limit` queued accounts, in id order, locked until the caller's
-    transaction ends (PostgreSQL; SQLite has one writer at a time anyway)."""
+def due_accounts(*, session: Session, limit: int, urgent_only: bool = False) -> list[int]:
+    """Up to `limit` queued accounts (only urgent ones, if asked), in id order, locked
+    until the caller's transaction ends (PostgreSQL; SQLite has one writer at a time)."""
+    urgent = [PendingAssessment.urgent.is_(True)] if urgent_only else []
     return list(
         session.scalars(
             select(PendingAssessment.account_id)
+            .where(*urgent)
             .order_by(PendingAssessment.account_id)
             .limit(limit)
             .with_for_update()

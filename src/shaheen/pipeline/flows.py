@@ -120,9 +120,10 @@ def scan(
     """Scan every unscanned post, then pending media; open or update the cases.
 
     Posts are stored a batch a transaction, queueing their accounts; the queued
-    accounts are assessed and taken into intake after the posts, and every `intake_every`
-    seconds meanwhile, so an account with many posts in the scan is assessed once, not
-    once a batch, while a long scan still opens cases as it goes.
+    accounts are assessed and taken into intake after the posts, so an account with many
+    posts in the scan is assessed once, not once a batch; and every `intake_every`
+    seconds meanwhile the urgent ones (a post names an organisation or reads as
+    propaganda), so a long scan opens cases as it goes.
 
     `in_batch` runs inside each post batch's transaction, after its results are written
     and before the commit, and `in_intake` inside each intake transaction (`shaheen
@@ -243,7 +244,7 @@ def _scan(
             if time.perf_counter() - last_intake >= intake_every:
                 for stored in writers.drain():
                     count(stored)
-                _take_due(sessions, scanner, intake, result, in_intake, stop_taking)
+                _take_due(sessions, scanner, intake, result, in_intake, stop_taking, True)
                 last_intake = time.perf_counter()
         for stored in writers.drain():
             count(stored)
@@ -316,13 +317,17 @@ def _take_due(
     result: ScanResult,
     in_intake: Callable[[Session], None] | None,
     stop: Callable[[], bool],
+    urgent_only: bool = False,
 ) -> None:
-    """Assess the accounts the stored findings queued, and hand them to intake: a batch
-    of accounts a transaction, which takes them off the queue (what a stop or a crash
+    """Assess the accounts the stored findings queued (or only the urgent ones: a post
+    names an organisation or reads as propaganda), and hand them to intake: a batch of
+    accounts a transaction, which takes them off the queue (what a stop or a crash
     leaves is still queued, and taken next time)."""
     while True:
         with sessions.begin() as session:
-            due = detection.due_accounts(session=session, limit=scanner.batch_size)
+            due = detection.due_accounts(
+                session=session, limit=scanner.batch_size, urgent_only=urgent_only
+            )
             if not due:
                 return
             if in_intake is not None:

@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 from shaheen.access.rules import system
 from shaheen.agencies import service as agencies
 from shaheen.config import Settings
+from shaheen.detect import service as detection
 from shaheen.detect.engines import PostRow
 from shaheen.detect.flows import Scanner
 from shaheen.detect.media.detector import HashMatchDetector
@@ -369,9 +370,11 @@ def _scan(run: Service) -> Outcome:
         backlog, oldest = session.execute(
             select(func.count(), func.min(Post.first_seen_at)).where(Post.scanned_at.is_(None))
         ).one()
+        queued = detection.count_due_accounts(session=session)
     media = result.media
     return Outcome(
         summary=f"{result.posts} posts, {result.signals} signals, "
+        f"{result.accounts_assessed} accounts assessed ({queued} still queued), "
         f"{result.cases_opened} cases opened"
         + (f"; media {media.hashed} hashed, {media.matched} matched" if media else ""),
         backlog=int(backlog),

@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -88,20 +89,36 @@ def among(
 
 
 def upsert_keys(
-    session: Session, table: Table, key: str, keys: Collection[int], values: dict[str, Any]
+    session: Session,
+    table: Table,
+    key: str,
+    keys: Collection[int],
+    values: dict[str, Any],
+    raised: tuple[str, Collection[int]] | None = None,
 ) -> None:
     """A row for each of `keys` (an integer key column) with the same other `values`,
-    overwriting them where the key exists: one statement, ON CONFLICT ... DO UPDATE
-    (PostgreSQL and SQLite both spell it so); on PostgreSQL the keys go as one array."""
+    overwriting them where the key exists; `raised` names a boolean column set on the
+    keys it lists and never lowered by a later upsert. One statement, ON CONFLICT ... DO
+    UPDATE (PostgreSQL and SQLite both spell it so), its rows in key order, so that two
+    transactions upserting overlapping keys lock them in the same order (no deadlock);
+    on PostgreSQL the keys go as one array."""
     if not keys:
         return
+    ordered = sorted(keys)
+    flag, flagged = raised if raised is not None else (None, ())
     if session.get_bind().dialect.name == "postgresql":
-        keyed = func.unnest(bindparam(None, list(keys), type_=ARRAY(BigInteger)))
-        rows = select(keyed, *(literal(v, table.c[n].type) for n, v in values.items()))
-        on_pg = postgresql_insert(table).from_select([key, *values], rows)
-        update = {n: on_pg.excluded[n] for n in values}
-        session.execute(on_pg.on_conflict_do_update(index_elements=[key], set_=update))
+        keyed = func.unnest(bindparam(None, ordered, type_=ARRAY(BigInteger))).column_valued()
+        columns: list[ColumnElement[Any]] = [keyed]
+        columns += [literal(v, table.c[n].type) for n, v in values.items()]
+        if flag is not None:
+            columns.append(keyed == any_(bindparam(None, sorted(flagged), type_=ARRAY(BigInteger))))
+        names = [key, *values, *([flag] if flag else [])]
+        statement = postgresql_insert(table).from_select(names, select(*columns))
     else:
-        on_sqlite = sqlite_insert(table).values([{key: k, **values} for k in keys])
-        update = {n: on_sqlite.excluded[n] for n in values}
-        session.execute(on_sqlite.on_conflict_do_update(index_elements=[key], set_=update))
+        statement = sqlite_insert(table).values(  # type: ignore[assignment]
+            [{key: k, **values, **({flag: k in flagged} if flag else {})} for k in ordered]
+        )
+    update: dict[str, Any] = {n: statement.excluded[n] for n in values}
+    if flag is not None:
+        update[flag] = or_(table.c[flag], statement.excluded[flag])
+    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=update))

@@ -4,6 +4,8 @@ accounts in one transaction, and assesses queued accounts later, once for many p
 taking them off the queue in the transaction of the assessment and its intake: a crash
 between the two leaves them queued, never forgotten. A narrow table of its own, so
 that queueing an account writes a small row instead of a new version of the account's.
+`urgent`: a queued post names an organisation or reads as propaganda; a long scan
+assesses those as it goes, the rest when its posts are done.
 
 Revision ID: 0022
 Revises: 0021
@@ -28,6 +30,7 @@ def upgrade() -> None:
             "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
