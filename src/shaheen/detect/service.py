@@ -49,10 +49,12 @@ from shaheen.knowledge.schemas import OrganisationSpec
 from shaheen.platforms.models import Platform
 from shaheen.store import bulk
 from shaheen.store.base import utcnow
+from shaheen.store.engine import serialise_writers
 
 _SIGNALS = cast(Table, Signal.__table__)
 _INDICATORS = cast(Table, Indicator.__table__)
 _PENDING = cast(Table, PendingAssessment.__table__)
+INDICATORS_LOCK_KEY = 0x5348_494E  # "SHIN": writers of indicators take turns
 #: The detectors whose finding on a post makes it "flagged": named in a referral, and
 #: labelled propaganda when a reviewer refers its account.
 FLAGGING_DETECTORS = (ClassifierDetector.get_name(), HashMatchDetector.get_name())
@@ -225,9 +227,9 @@ def store_post_findings(
     ids = [row.id for row in rows]
     by_id = {row.id: row for row in rows}
     session.execute(
-        delete(Signal).where(
-            bulk.among(session, Signal.post_id, ids), Signal.detector.in_(detectors)
-        )
+        delete(Signal)
+        .where(bulk.among(session, Signal.post_id, ids), Signal.detector.in_(detectors))
+        .execution_options(synchronize_session=False)
     )
     signal_rows = [
         signal_row(f, by_id[f.key].platform_id, by_id[f.key].account_id, organisations)
@@ -240,6 +242,11 @@ def store_post_findings(
         .execution_options(synchronize_session=False)
     )
     now = utcnow()
+    _mark_scanned(session, ids, found.languages, now)
+    urgent = {by_id[f.key].account_id for f in found.findings if _urgent(f)}
+    mark_assess_due(
+        session=session, account_ids={row.account_id for row in rows}, urgent=urgent, now=now
+    )
     indicator_rows = [
         {
             "kind": kind,
@@ -251,12 +258,12 @@ def store_post_findings(
         }
         for post_id, kind, value in found.indicators
     ]
-    bulk.insert_rows(session, _INDICATORS, indicator_rows)
-    _mark_scanned(session, ids, found.languages, now)
-    urgent = {by_id[f.key].account_id for f in found.findings if _urgent(f)}
-    mark_assess_due(
-        session=session, account_ids={row.account_id for row in rows}, urgent=urgent, now=now
-    )
+    if indicator_rows:
+        # The network stage reads indicators past the highest id it has seen: ids must
+        # become visible in their order, so batches written at once take turns from
+        # here to their commit (the last writes of the batch).
+        serialise_writers(session, INDICATORS_LOCK_KEY)
+        bulk.insert_rows(session, _INDICATORS, indicator_rows)
     return len(signal_rows), len(indicator_rows)
 
 
@@ -325,9 +332,9 @@ def assessed(*, session: Session, account_ids: list[int]) -> None:
     """The accounts taken by `due_accounts` are assessed: off the queue."""
     if account_ids:
         session.execute(
-            delete(PendingAssessment).where(
-                bulk.among(session, PendingAssessment.account_id, account_ids)
-            )
+            delete(PendingAssessment)
+            .where(bulk.among(session, PendingAssessment.account_id, account_ids))
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -475,11 +482,13 @@ def replace_account_signals(
 ) -> None:
     """Replace the accounts' own signals (profile and risk) from `detectors` by `rows`."""
     session.execute(
-        delete(Signal).where(
+        delete(Signal)
+        .where(
             bulk.among(session, Signal.account_id, account_ids),
             Signal.subject == SubjectKind.ACCOUNT,
             Signal.detector.in_(detectors),
         )
+        .execution_options(synchronize_session=False)
     )
     bulk.insert_rows(session, _SIGNALS, rows)
 

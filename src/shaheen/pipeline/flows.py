@@ -43,6 +43,7 @@ from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import service as knowledge
 from shaheen.pipeline.schemas import ScanResult
 from shaheen.review import service as review
+from shaheen.store.engine import write_scope
 
 #: Seconds of post batches between two intakes of the accounts they queued.
 INTAKE_EVERY = 60.0
@@ -222,7 +223,7 @@ def _scan(
     stop, stop_taking = should_stop or _never, stop_intake or _never
 
     def write(rows: list[PostRow], found: BatchResult) -> StoredBatch:
-        with sessions.begin() as session:
+        with write_scope(sessions) as session:
             stored = scanner.store(session, rows, found, intake.organisations)
             if in_batch is not None:
                 in_batch(session, rows)
@@ -253,7 +254,7 @@ def _scan(
     if result.media is not None:
         matched = sorted(result.media.accounts)
         for start in range(0, len(matched), scanner.batch_size):
-            with sessions.begin() as session:
+            with write_scope(sessions) as session:
                 if in_intake is not None:
                     in_intake(session)
                 chunk = matched[start : start + scanner.batch_size]
@@ -324,7 +325,7 @@ def _take_due(
     accounts a transaction, which takes them off the queue (what a stop or a crash
     leaves is still queued, and taken next time)."""
     while True:
-        with sessions.begin() as session:
+        with write_scope(sessions) as session:  # SQLite: the write lock first, then read
             due = detection.due_accounts(
                 session=session, limit=scanner.batch_size, urgent_only=urgent_only
             )

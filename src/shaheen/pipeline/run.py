@@ -344,7 +344,10 @@ def _scan(run: Service) -> Outcome:
 
     def in_batch(session: Session, rows: list[PostRow]) -> None:
         run.fence(session)
-        service.progress(session=session, name="scan", items=len(rows), watermark=str(rows[-1].id))
+        # batches may commit out of order (two writers on PostgreSQL): the highest id
+        before = service.watermark(session=session, name="scan") or "0"
+        newest = max(rows[-1].id, int(before) if before.isdigit() else 0)
+        service.progress(session=session, name="scan", items=len(rows), watermark=str(newest))
         if run.options.batch_pause:
             time.sleep(run.options.batch_pause)  # crash tests kill the process here
 

@@ -104,7 +104,7 @@ def upsert_keys(
     on PostgreSQL the keys go as one array."""
     if not keys:
         return
-    ordered = sorted(keys)
+    ordered = sorted(set(keys))  # a key twice in one statement is an error
     flag, flagged = raised if raised is not None else (None, ())
     if session.get_bind().dialect.name == "postgresql":
         keyed = func.unnest(bindparam(None, ordered, type_=ARRAY(BigInteger))).column_valued()
