@@ -12,14 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import (
-    ColumnElement,
-    Table,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Table, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from shaheen.access.rules import Action, Principal, require

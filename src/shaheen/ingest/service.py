@@ -45,6 +45,7 @@ from shaheen.ingest.schemas import (
 )
 from shaheen.platforms.models import Platform
 from shaheen.store.base import utcnow
+from shaheen.store.engine import on_postgresql
 
 # Bulk writes go through Core tables: no ORM objects exist, so its per-row bookkeeping
 # would be pure cost on the hot path of large imports.
@@ -312,7 +313,7 @@ def refresh_statistics(*, session: Session) -> None:
     time. ANALYZE inside the transaction counts its own new rows. SQLite plans these
     lookups on the unique index anyway.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.execute(text("ANALYZE accounts, posts, follower_observations"))
 
 

@@ -43,7 +43,7 @@ from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import service as knowledge
 from shaheen.pipeline.schemas import ScanResult
 from shaheen.review import service as review
-from shaheen.store.engine import write_scope
+from shaheen.store.engine import on_postgresql, write_scope
 
 #: Seconds of post batches between two intakes of the accounts they queued.
 INTAKE_EVERY = 60.0
@@ -268,7 +268,7 @@ def _writers(sessions: sessionmaker[Session]) -> int:
     server process, and the database's work on one overlaps the driver's on the other;
     one on SQLite, which has one writer at a time anyway."""
     with sessions() as session:
-        return 2 if session.get_bind().dialect.name == "postgresql" else 1
+        return 2 if on_postgresql(session) else 1
 
 
 class _Writers:

@@ -34,6 +34,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.elements import BindParameter
+
+from shaheen.store.engine import on_postgresql
 
 #: Rows per COPY command (bounded so one command's buffer stays small).
 COPY_CHUNK = 20_000
@@ -80,12 +83,15 @@ def among(
     bounded by the ids' range: a table filled faster than autovacuum analyses it has
     no statistics yet, and without them the planner takes a thousand ids for most of
     the table and scans it all; the range keeps it on the index."""
-    if session.get_bind().dialect.name != "postgresql" or not ids:
+    if not on_postgresql(session) or not ids:
         return column.in_(ids)
-    return and_(
-        column.between(min(ids), max(ids)),
-        column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger))),
-    )
+    return and_(column.between(min(ids), max(ids)), column == any_(_id_array(ids)))
+
+
+def _id_array(ids: Collection[int]) -> BindParameter[Any]:
+    """The ids as one array parameter (PostgreSQL)."""
+    array: Any = list(ids)
+    return bindparam(None, array, type_=ARRAY(BigInteger))
 
 
 def upsert_keys(
@@ -106,12 +112,12 @@ def upsert_keys(
         return
     ordered = sorted(set(keys))  # a key twice in one statement is an error
     flag, flagged = raised if raised is not None else (None, ())
-    if session.get_bind().dialect.name == "postgresql":
-        keyed = func.unnest(bindparam(None, ordered, type_=ARRAY(BigInteger))).column_valued()
+    if on_postgresql(session):
+        keyed = func.unnest(_id_array(ordered)).column_valued()
         columns: list[ColumnElement[Any]] = [keyed]
         columns += [literal(v, table.c[n].type) for n, v in values.items()]
         if flag is not None:
-            columns.append(keyed == any_(bindparam(None, sorted(flagged), type_=ARRAY(BigInteger))))
+            columns.append(keyed == any_(_id_array(sorted(flagged))))
         names = [key, *values, *([flag] if flag else [])]
         statement = postgresql_insert(table).from_select(names, select(*columns))
     else:

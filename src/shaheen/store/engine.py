@@ -133,11 +133,16 @@ def write_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def serialise_writers(session: Session, key: int) -> None:
     """Hold a transaction-level lock on `key` so writers of a hash chain take turns.
 
     PostgreSQL needs it (concurrent transactions would both extend the same link);
     SQLite serialises writes by itself.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
