@@ -69,13 +69,56 @@ def test_exactly_the_hashes_brute_force_finds(
     assert all(got[q] for q in range(32))
 
 
-def test_a_lower_threshold_and_the_bound_of_exactness() -> None:
+@pytest.mark.parametrize("layout_from", [10**9, 1], ids=["narrow", "wide"])
+def test_a_lower_threshold_and_the_bound_of_exactness(
+    layout_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "LARGE", layout_from)
     bank, queries = bank_and_queries(2000)
     index = PDQIndex.build(bank, np.arange(2000))
-    got = as_dicts(index.search(queries, threshold=10), len(queries))
-    assert got == [brute(bank, np.arange(2000), q, 10) for q in queries]
+    for threshold in (0, 5, 10, 16, 22, 30):
+        got = as_dicts(index.search(queries, threshold=threshold), len(queries))
+        assert got == [brute(bank, np.arange(2000), q, threshold) for q in queries]
     with pytest.raises(ValueError, match="exactly up to distance 31"):
         index.search(queries, threshold=40)
+
+
+def spread_flips(
+    code: np.ndarray, layout: index_module._Layout, per_chunk: list[int]
+) -> np.ndarray:
+    """`code` with `per_chunk[c]` bits flipped in each chunk c."""
+    out = code.copy()
+    for c, flips in enumerate(per_chunk):
+        for b in range(flips):
+            bit = int(layout.first_bit[c]) + b
+            out[bit // 64] ^= np.uint64(1) << np.uint64(bit % 64)
+    return out
+
+
+@pytest.mark.parametrize("layout_from", [10**9, 1], ids=["narrow", "wide"])
+def test_a_match_only_one_chunk_can_find_is_found_at_every_threshold(
+    layout_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tightest case of the pigeonhole: every chunk but one differs by one bit more
+    than its radius, the one by its radius exactly, at the threshold's distance."""
+    monkeypatch.setattr(index_module, "LARGE", layout_from)
+    bank, _ = bank_and_queries(3000)
+    index = PDQIndex.build(bank, np.arange(3000))
+    layout = index._main.layout
+    for threshold in range(32):
+        radii = layout.radii(threshold).tolist()
+        assert sum(r + 1 for r in radii) == threshold + 1 and min(radii) >= -1
+        for c in range(layout.chunks):
+            if radii[c] < 0:
+                continue
+            flips = [r + 1 for r in radii]
+            flips[c] = radii[c]
+            query = spread_flips(bank[c], layout, flips)
+            assert int(distances(bank[c : c + 1], query)[0]) == threshold
+            assert (c, threshold) in dict(index.lookup(query, threshold)).items()
+            assert index.lookup(query, threshold) == sorted(
+                brute(bank, np.arange(3000), query, threshold).items(), key=lambda x: x[1]
+            )
 
 
 def test_additions_and_removals_without_a_rebuild_then_compacted() -> None:
@@ -102,7 +145,11 @@ def test_frames_of_one_video_share_a_label_and_the_closest_counts() -> None:
     assert (match.label, match.distance) == (7, 0)
 
 
-def test_saved_index_loads_and_answers_the_same(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout_from", [10**9, 1], ids=["narrow", "wide"])
+def test_saved_index_loads_and_answers_the_same(
+    layout_from: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(index_module, "LARGE", layout_from)
     bank, queries = bank_and_queries(3000)
     index = PDQIndex.build(bank, np.arange(3000))
     index.add(bank[:1] ^ np.uint64(1), np.array([9999]))
@@ -161,9 +208,13 @@ def test_one_lookup_per_call_answers_as_the_batch_does(
         index.lookup("abc")
 
 
-def test_a_crowded_bucket_and_one_label_on_many_rows() -> None:
+@pytest.mark.parametrize("layout_from", [10**9, 1], ids=["narrow", "wide"])
+def test_a_crowded_bucket_and_one_label_on_many_rows(
+    layout_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A family of near-copies far larger than the lookup's first working arrays; frames
     of one video sharing a label come back once, at their closest."""
+    monkeypatch.setattr(index_module, "LARGE", layout_from)
     rng = np.random.default_rng(5)
     centre = rng.integers(0, 2**64, size=4, dtype=np.uint64)
     family = np.array([flipped(centre, int(rng.integers(0, 8)), rng) for _ in range(9000)])

@@ -1,27 +1,35 @@
 """Exact Hamming-distance search over millions of 256-bit PDQ hashes: multi-index hashing.
 
 Why this structure: split the 256 bits into `m` chunks. A banked hash within distance
-`t` of a query differs from it, in at least one chunk, by at most `t // m` bits
-(pigeonhole: every chunk differing by more would add up to more than `t`). So each chunk
-has a table from chunk value to the hashes holding it; a query probes, in every table,
-its own chunk value and every value within `t // m` bits of it, and checks the full
-distance of only the hashes found there. Every hash within `t` is found (recall 1.0 by
-construction) while a few thousand are checked instead of millions.
+`t` of a query differs from it, in at least one chunk c, by at most `r_c` bits, whenever
+the `r_c + 1` add up to more than `t` (pigeonhole: every chunk differing by more would
+add up to more than `t`); `t // m` everywhere, less one where that leaves some to spare.
+So each chunk has a table from chunk value to the hashes holding it; a query probes, in
+every table, its own chunk value and every value within `r_c` bits of it, and checks the
+full distance of only the hashes found there. Every hash within `t` is found (recall 1.0
+by construction) while a few hundred or thousand are checked instead of millions.
 
-Two layouts, chosen by size: up to two million hashes, sixteen 16-bit chunks (radius 1
-for t = 31: 17 probes a table, small tables); beyond, eleven 23/24-bit chunks (radius
-2: about 290 probes a table, but buckets ~100 times smaller, which is what counts at ten
-million). The search loop is compiled with numba: per query it first gathers the rows
-of all probed buckets, then checks them in a tight loop that prefetches the hashes it
-will need 64 candidates later, so many memory reads are in flight at once.
+Two layouts, chosen by size. Below 250,000 hashes, sixteen 16-bit chunks (radius 1 for
+t = 31: 17 probes a table), each table a start per chunk value into the rows ordered by
+it. From there on, eleven 23/24-bit chunks (radius 2, one of them 1: about 3,300 probes
+in all, but ~150 times fewer hashes found at a million, which is what costs: each is a
+random memory read). A start per value would take 450 MB there, so each table is a
+bitmap of the values present instead (1-2 MB), read in 512-bit lines, one cache line: the
+probes that differ only in a value's low nine bits fall in the same line, so a query
+reads ~1,100 lines, not 3,300 entries, and a line's running count of set bits turns a
+present value into its rank, which indexes its row. At a million hashes this answered
+2.4 times as many queries a second as the 16-bit layout (bench/pdq_match.py).
 
-Storage, about 110 bytes a hash: each hash as a `head` and a `tail` (two uint64 each;
+The search loop is compiled with numba: per query it first works out every address it
+will read, then reads them asking for each one 32 or 64 reads ahead, so many memory
+reads are in flight at once.
+
+Storage, about 100 bytes a hash: each hash as a `head` and a `tail` (two uint64 each;
 the first check reads only the head, a smaller array that stays in the CPU cache), its
-`label` (the bank entry; several frames of one video share one), per chunk the rows
-ordered by chunk value (int32) and where each value starts. Saved as `.npy` files and
-read whole on load (a second or two at ten million hashes): memory-mapped, the same
-index answered 40 % slower, its random reads missing the huge pages that ordinary
-memory gets.
+`label` (the bank entry; several frames of one video share one), and the tables. Saved
+as `.npy` files and read whole on load (a second or two at ten million hashes):
+memory-mapped, the same index answered 40 % slower, its random reads missing the huge
+pages that ordinary memory gets.
 
 Changes: hashes added after the last build go to a small *delta* searched by brute force,
 removed labels to a *tombstone* list filtered from results; when the delta outgrows an
@@ -36,10 +44,10 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
-from math import comb
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -49,14 +57,16 @@ from numba.extending import intrinsic
 
 HASH_BITS = 256
 DEFAULT_THRESHOLD = 31
-LARGE = 2_000_000  # from this many hashes on, the wide-chunk layout
+LARGE = 250_000  # from this many hashes on, the wide-chunk layout (bench/pdq_match.py)
+_LINE = 9  # a wide chunk's bitmap is read in lines of 2**9 bits: one 64-byte cache line
 _LAYOUTS = {"narrow": (16,) * 16, "wide": (24,) * 3 + (23,) * 8}
 _DELTA_FLOOR = 100_000
 # How many candidates ahead the check loop asks for a hash: random reads into a table
 # larger than the CPU cache take ~100 ns, and prefetching 64 ahead more than doubled the
 # queries/s at a million hashes (one core, bench/pdq_match.py).
 _AHEAD = 64
-FORMAT = 2
+_AHEAD_LINES = 32  # the same for the lines of wide bitmaps
+FORMAT = 3
 
 
 class IndexFormatError(Exception):
@@ -87,45 +97,73 @@ class Match:
     distance: int
 
 
+class _Plan(NamedTuple):
+    """What one query probes at one threshold, made once (in Python, it would cost more
+    than a whole lookup)."""
+
+    radii: np.ndarray  # per chunk, the most bits it may differ by (-1: not probed)
+    masks: np.ndarray  # (chunk, probe) bits flipped: the chunk value (narrow), its line (wide)
+    rests: np.ndarray  # (chunk, probe) wide: bits still free to differ within the line
+    counts: np.ndarray  # probes per chunk
+
+
 class _Layout:
-    """Where each chunk lies in the 256 bits, and the probe masks for a threshold."""
+    """Where each chunk lies in the 256 bits, where its directory starts, and the probes
+    for a threshold."""
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.wide = name == "wide"
         self.widths = np.array(_LAYOUTS[name], dtype=np.int64)
         self.first_bit = np.concatenate(([0], np.cumsum(self.widths)[:-1])).astype(np.int64)
-        sizes = (1 << self.widths) + 1
+        # narrow: a start per chunk value (and one past the end); wide: 512-bit lines
+        sizes = (1 << self.widths) >> _LINE if self.wide else (1 << self.widths) + 1
         self.table_offset = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.table_size = int(sizes.sum())
-        self._masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._plans: dict[int, _Plan] = {}
 
     @property
     def chunks(self) -> int:
         return len(self.widths)
 
-    def masks(self, threshold: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per chunk, every value within `threshold // chunks` bits of 0; and their count.
-        Made once per threshold: in Python, they cost more than a whole lookup."""
-        made = self._masks.get(threshold)
+    def plan(self, threshold: int) -> _Plan:
+        made = self._plans.get(threshold)
         if made is None:
-            made = self._masks[threshold] = self._make_masks(threshold)
+            made = self._plans[threshold] = self._make_plan(threshold)
         return made
 
-    def _make_masks(self, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    def radii(self, threshold: int) -> np.ndarray:
+        """The pigeonhole, generalised: a hash within `threshold` of the query differs from
+        it by at most `radii[c]` bits in some chunk c, as long as the radii plus one add up
+        to more than `threshold` (otherwise each chunk would differ by more, and the sum
+        too). Dividing evenly can leave some to spare: those chunks get a radius one
+        smaller, the widest first since their probes cost the most."""
         radius = threshold // self.chunks
-        widest = int(self.widths.max())
-        most = sum(comb(widest, r) for r in range(radius + 1))
-        masks = np.zeros((self.chunks, most), dtype=np.int64)
-        counts = np.zeros(self.chunks, dtype=np.int64)
-        for c, width in enumerate(self.widths.tolist()):
-            values = [
-                sum(1 << b for b in chosen)
-                for bits in range(radius + 1)
-                for chosen in combinations(range(width), bits)
-            ]
-            masks[c, : len(values)] = values
-            counts[c] = len(values)
-        return masks, counts
+        radii = np.full(self.chunks, radius, dtype=np.int64)
+        spare = self.chunks * (radius + 1) - (threshold + 1)
+        radii[np.argsort(-self.widths, kind="stable")[:spare]] -= 1
+        return radii
+
+    def _make_plan(self, threshold: int) -> _Plan:
+        radii = self.radii(threshold)
+        probes: list[list[tuple[int, int]]] = []
+        for width, radius in zip(self.widths.tolist(), radii.tolist(), strict=True):
+            free = width - _LINE if self.wide else width  # the bits a probe flips
+            probes.append(
+                [
+                    (sum(1 << b for b in chosen), min(radius - bits, _LINE))
+                    for bits in range(min(radius, free) + 1)
+                    for chosen in combinations(range(free), bits)
+                ]
+            )
+        most = max((len(p) for p in probes), default=0)
+        masks = np.zeros((self.chunks, max(most, 1)), dtype=np.int64)
+        rests = np.zeros_like(masks)
+        counts = np.array([len(p) for p in probes], dtype=np.int64)
+        for c, chunk_probes in enumerate(probes):
+            for i, (mask, rest) in enumerate(chunk_probes):
+                masks[c, i], rests[c, i] = mask, rest
+        return _Plan(radii, masks, rests, counts)
 
     def chunk_values(self, codes: np.ndarray, c: int) -> np.ndarray:
         """Chunk `c` of each hash (numpy, for building)."""
@@ -135,6 +173,19 @@ class _Layout:
         if shift + width > 64:
             value |= codes[:, word + 1] << np.uint64(64 - shift)
         return (value & np.uint64((1 << width) - 1)).astype(np.int64)
+
+
+@cache
+def _within() -> np.ndarray:
+    """(rest, position, word): the bits of a 512-bit line at positions within `rest` bits
+    of `position`, as eight words; a wide probe ANDs them with the line it reads."""
+    positions = np.arange(1 << _LINE)
+    apart = np.bitwise_count(positions[:, None] ^ positions[None, :])
+    table = np.zeros((_LINE + 1, 1 << _LINE, 8), dtype=np.uint64)
+    for rest in range(_LINE + 1):
+        bits = (apart <= rest).reshape(1 << _LINE, 8, 64)
+        table[rest] = np.packbits(bits, axis=-1, bitorder="little").view("<u8")[..., 0]
+    return table
 
 
 def layout_for(size: int) -> _Layout:
@@ -193,33 +244,23 @@ def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _one(
-    head: np.ndarray,
-    tail: np.ndarray,
-    flat_order: np.ndarray,
+def _gather_buckets(
+    order: np.ndarray,
     size: int,
     starts: np.ndarray,
     table_offset: np.ndarray,
     first_bit: np.ndarray,
     widths: np.ndarray,
     masks: np.ndarray,
-    mask_counts: np.ndarray,
+    counts: np.ndarray,
     query: np.ndarray,
-    threshold: int,
-    radius: int,
-    bucket_begin: np.ndarray,
-    bucket_end: np.ndarray,
+    probe_at: np.ndarray,
+    probe_end: np.ndarray,
     per_chunk: np.ndarray,
     rows: np.ndarray,
-    heads: np.ndarray,
-    code: np.ndarray,
-    hit_row: np.ndarray,
-    hit_distance: np.ndarray,
-    count: int,
 ) -> int:
-    """Every row within `threshold` of one query, each once, written from `hit_*[count]`
-    on; returns the new count, or -(the capacity needed) when the scratch is too small.
-    `head` is the heads flattened (two words a row), `flat_order` the tables' rows."""
+    """Narrow: the rows of every probed bucket into `rows`, chunk by chunk, chunk c's
+    ending at `per_chunk[2, c]`. Returns how many; if more than `rows` holds, writes none."""
     chunks = first_bit.shape[0]
     n = 0  # first pass: where each probed bucket lies; start loading its rows
     total = 0
@@ -227,34 +268,146 @@ def _one(
         key = _chunk(query, first_bit[c], widths[c])
         per_chunk[0, c] = key
         base = table_offset[c]
-        for m in range(mask_counts[c]):
+        for m in range(counts[c]):
             probe = base + (key ^ masks[c, m])
             begin = c * size + starts[probe]
             end = c * size + starts[probe + 1]
-            bucket_begin[n], bucket_end[n] = begin, end
-            _prefetch(flat_order, begin)  # type: ignore[call-arg]
+            probe_at[n], probe_end[n] = begin, end
+            _prefetch(order, begin)  # type: ignore[call-arg]
             total += end - begin
             n += 1
         per_chunk[1, c] = n  # the buckets of chunk c end here
-    if total > rows.shape[0] or count + total > hit_row.shape[0]:
-        return -(count + total)
-    gathered = 0  # second pass: the rows of every probed bucket, chunk by chunk
+    if total > rows.shape[0]:
+        return total
+    gathered = 0  # second pass: the rows of every probed bucket
     b = 0
     for c in range(chunks):
         while b < per_chunk[1, c]:
-            for p in range(bucket_begin[b], bucket_end[b]):
-                rows[gathered] = flat_order[p]
+            for p in range(probe_at[b], probe_end[b]):
+                rows[gathered] = order[p]
                 gathered += 1
             b += 1
-        per_chunk[2, c] = gathered  # the rows chunk c found end here
+        per_chunk[2, c] = gathered
+    return gathered
+
+
+@njit(cache=True, nogil=True)
+def _gather_lines(
+    first: np.ndarray,
+    more: np.ndarray,
+    bits: np.ndarray,
+    ranks: np.ndarray,
+    table_offset: np.ndarray,
+    first_bit: np.ndarray,
+    widths: np.ndarray,
+    masks: np.ndarray,
+    rests: np.ndarray,
+    counts: np.ndarray,
+    within: np.ndarray,
+    query: np.ndarray,
+    probe_at: np.ndarray,
+    probe_rest: np.ndarray,
+    per_chunk: np.ndarray,
+    slots: np.ndarray,
+    rows: np.ndarray,
+) -> int:
+    """Wide: the rows of every chunk value within reach that some hash holds, into
+    `rows` as `_gather_buckets` does. Returns how many; if more than fit, writes none."""
+    chunks = first_bit.shape[0]
+    n = 0  # first pass, no memory read: the lines to read
+    for c in range(chunks):
+        key = _chunk(query, first_bit[c], widths[c])
+        per_chunk[0, c] = key
+        for i in range(counts[c]):
+            probe_at[n] = table_offset[c] + ((key >> _LINE) ^ masks[c, i])
+            probe_rest[n] = rests[c, i]
+            n += 1
+        per_chunk[1, c] = n
+    found = 0  # second pass: the values present in those lines, as ranks among all
+    i = 0
+    for c in range(chunks):
+        position = per_chunk[0, c] & ((1 << _LINE) - 1)
+        word_at = position >> 6
+        bit = np.uint64(1) << np.uint64(position & 63)
+        while i < per_chunk[1, c]:
+            if i + _AHEAD_LINES < n:
+                _prefetch(bits, 8 * probe_at[i + _AHEAD_LINES])  # type: ignore[call-arg]
+            base = 8 * probe_at[i]
+            rank = np.int64(ranks[probe_at[i]])
+            if probe_rest[i] == 0:  # most probes: one bit of one word
+                word = bits[base + word_at]
+                if word & bit:
+                    for j in range(word_at):
+                        rank += _popcount(bits[base + j])
+                    if found < slots.shape[0]:
+                        slots[found] = rank + _popcount(word & (bit - np.uint64(1)))
+                    found += 1
+            else:
+                reach = within[probe_rest[i], position]
+                for j in range(8):
+                    word = bits[base + j]
+                    hits = word & reach[j]
+                    while hits:
+                        lowest = hits & (~hits + np.uint64(1))
+                        if found < slots.shape[0]:
+                            slots[found] = rank + _popcount(word & (lowest - np.uint64(1)))
+                        found += 1
+                        hits ^= lowest
+                    rank += _popcount(word)
+            i += 1
+        per_chunk[1, c] = found  # from here on: where chunk c's values end
+    if found > slots.shape[0]:
+        return found
+    gathered = 0  # third pass: the rows of each value
+    s = 0
+    for c in range(chunks):
+        while s < per_chunk[1, c]:
+            if s + _AHEAD < found:
+                _prefetch(first, slots[s + _AHEAD])  # type: ignore[call-arg]
+            row = first[slots[s]]
+            if row >= 0:
+                if gathered < rows.shape[0]:
+                    rows[gathered] = row
+                gathered += 1
+            else:  # a value several hashes share: their count, then their rows
+                at = -row - 1
+                for t in range(at + 1, at + 1 + more[at]):
+                    if gathered < rows.shape[0]:
+                        rows[gathered] = more[t]
+                    gathered += 1
+            s += 1
+        per_chunk[2, c] = gathered
+    return gathered
+
+
+@njit(cache=True, nogil=True)
+def _within_reach(
+    head: np.ndarray,
+    tail: np.ndarray,
+    first_bit: np.ndarray,
+    widths: np.ndarray,
+    radii: np.ndarray,
+    query: np.ndarray,
+    threshold: int,
+    per_chunk: np.ndarray,
+    rows: np.ndarray,
+    gathered: int,
+    heads: np.ndarray,
+    code: np.ndarray,
+    hit_row: np.ndarray,
+    hit_distance: np.ndarray,
+    count: int,
+) -> int:
+    """The gathered rows within `threshold`, each once, written from `hit_*[count]` on;
+    returns the new count."""
     q0, q1, q2, q3 = query[0], query[1], query[2], query[3]
-    for i in range(gathered):  # third pass: reads far ahead of their use
+    for i in range(gathered):  # reads far ahead of their use
         if i + _AHEAD < gathered:
             _prefetch(head, 2 * np.int64(rows[i + _AHEAD]))  # type: ignore[call-arg]
         row = 2 * np.int64(rows[i])
         heads[i] = _popcount(head[row] ^ q0) + _popcount(head[row + 1] ^ q1)
     c = 0
-    for i in range(gathered):  # last pass: the few rows still within reach
+    for i in range(gathered):  # the few rows still within reach
         while i >= per_chunk[2, c]:
             c += 1
         if heads[i] > threshold:
@@ -264,14 +417,14 @@ def _one(
         distance = heads[i] + _popcount(t0 ^ q2) + _popcount(t1 ^ q3)
         if distance > threshold:
             continue
-        # A row within reach is in the bucket of every chunk where it differs from the
-        # query by at most `radius` bits: report it from the first such chunk only.
+        # A row within reach is found through every chunk where it differs from the
+        # query by at most that chunk's radius: report it from the first such chunk only.
         seen = False
         if c > 0:
             code[0], code[1], code[2], code[3] = head[2 * row], head[2 * row + 1], t0, t1
             for e in range(c):
                 differs = np.uint64(_chunk(code, first_bit[e], widths[e]) ^ per_chunk[0, e])
-                if _popcount(differs) <= radius:
+                if _popcount(differs) <= radii[e]:
                     seen = True
                     break
         if not seen:
@@ -281,28 +434,90 @@ def _one(
 
 
 @njit(cache=True, nogil=True)
-def _probe(
+def _one(
     head: np.ndarray,
     tail: np.ndarray,
-    flat_order: np.ndarray,
     size: int,
+    order: np.ndarray,
     starts: np.ndarray,
+    first: np.ndarray,
+    more: np.ndarray,
+    bits: np.ndarray,
+    ranks: np.ndarray,
+    wide: bool,
     table_offset: np.ndarray,
     first_bit: np.ndarray,
     widths: np.ndarray,
+    radii: np.ndarray,
     masks: np.ndarray,
-    mask_counts: np.ndarray,
+    rests: np.ndarray,
+    counts: np.ndarray,
+    within: np.ndarray,
+    query: np.ndarray,
+    threshold: int,
+    probe_at: np.ndarray,
+    probe_extra: np.ndarray,
+    per_chunk: np.ndarray,
+    slots: np.ndarray,
+    rows: np.ndarray,
+    heads: np.ndarray,
+    code: np.ndarray,
+    hit_row: np.ndarray,
+    hit_distance: np.ndarray,
+    count: int,
+) -> int:
+    """Every row within `threshold` of one query, each once, written from `hit_*[count]`
+    on; returns the new count, or -(the capacity needed) when the scratch is too small.
+    The arguments: a segment's arrays (`_Segment.kernel`, those of the other layout
+    empty), a plan's (`_Segment.plan`), the query, and the scratch (`_Scratch`)."""
+    if wide:
+        gathered = _gather_lines(
+            first, more, bits, ranks, table_offset, first_bit, widths, masks, rests,
+            counts, within, query, probe_at, probe_extra, per_chunk, slots, rows,
+        )  # fmt: skip
+    else:
+        gathered = _gather_buckets(
+            order, size, starts, table_offset, first_bit, widths, masks, counts, query,
+            probe_at, probe_extra, per_chunk, rows,
+        )  # fmt: skip
+    if gathered > rows.shape[0] or count + gathered > hit_row.shape[0]:
+        return -(count + gathered)
+    return _within_reach(
+        head, tail, first_bit, widths, radii, query, threshold, per_chunk, rows, gathered,
+        heads, code, hit_row, hit_distance, count,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _probe(
+    head: np.ndarray,
+    tail: np.ndarray,
+    size: int,
+    order: np.ndarray,
+    starts: np.ndarray,
+    first: np.ndarray,
+    more: np.ndarray,
+    bits: np.ndarray,
+    ranks: np.ndarray,
+    wide: bool,
+    table_offset: np.ndarray,
+    first_bit: np.ndarray,
+    widths: np.ndarray,
+    radii: np.ndarray,
+    masks: np.ndarray,
+    rests: np.ndarray,
+    counts: np.ndarray,
+    within: np.ndarray,
     queries: np.ndarray,
     threshold: int,
-    radius: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query, row, distance) of every row within `threshold` of each query, a row once
     per query."""
-    chunks = first_bit.shape[0]
-    probes = int(mask_counts.sum())
-    bucket_begin = np.empty(probes, np.int64)
-    bucket_end = np.empty(probes, np.int64)
-    per_chunk = np.empty((3, chunks), np.int64)
+    probes = int(counts.sum())
+    probe_at = np.empty(probes, np.int64)
+    probe_extra = np.empty(probes, np.int64)
+    per_chunk = np.empty((3, first_bit.shape[0]), np.int64)
+    slots = np.empty(4096, np.int64)
     rows = np.empty(4096, np.int32)
     heads = np.empty(4096, np.int64)
     code = np.empty(4, np.uint64)
@@ -314,13 +529,15 @@ def _probe(
         found = -1
         while found < 0:
             found = _one(
-                head, tail, flat_order, size, starts, table_offset, first_bit, widths,
-                masks, mask_counts, queries[q], threshold, radius, bucket_begin,
-                bucket_end, per_chunk, rows, heads, code, out_row, out_distance, count,
+                head, tail, size, order, starts, first, more, bits, ranks, wide,
+                table_offset, first_bit, widths, radii, masks, rests, counts, within,
+                queries[q], threshold, probe_at, probe_extra, per_chunk, slots, rows, heads,
+                code, out_row, out_distance, count,
             )  # fmt: skip
             if found < 0:
                 needed = -found
                 if needed - count > rows.shape[0]:
+                    slots = np.empty(2 * (needed - count), np.int64)
                     rows = np.empty(2 * (needed - count), np.int32)
                     heads = np.empty(2 * (needed - count), np.int64)
                 if needed > out_row.shape[0]:
@@ -336,24 +553,32 @@ def _probe(
 def _lookup(
     head: np.ndarray,
     tail: np.ndarray,
-    flat_order: np.ndarray,
     size: int,
+    order: np.ndarray,
     starts: np.ndarray,
+    first: np.ndarray,
+    more: np.ndarray,
+    bits: np.ndarray,
+    ranks: np.ndarray,
+    wide: bool,
     table_offset: np.ndarray,
     first_bit: np.ndarray,
     widths: np.ndarray,
+    radii: np.ndarray,
     masks: np.ndarray,
-    mask_counts: np.ndarray,
+    rests: np.ndarray,
+    counts: np.ndarray,
+    within: np.ndarray,
     labels: np.ndarray,
     delta_codes: np.ndarray,
     delta_labels: np.ndarray,
     removed: np.ndarray,
     query: np.ndarray,
     threshold: int,
-    radius: int,
-    bucket_begin: np.ndarray,
-    bucket_end: np.ndarray,
+    probe_at: np.ndarray,
+    probe_extra: np.ndarray,
     per_chunk: np.ndarray,
+    slots: np.ndarray,
     rows: np.ndarray,
     heads: np.ndarray,
     code: np.ndarray,
@@ -367,9 +592,10 @@ def _lookup(
     found: int = 0
     if labels.shape[0]:
         found = _one(
-            head, tail, flat_order, size, starts, table_offset, first_bit, widths, masks,
-            mask_counts, query, threshold, radius, bucket_begin, bucket_end, per_chunk,
-            rows, heads, code, hit_row, hit_distance, 0,
+            head, tail, size, order, starts, first, more, bits, ranks, wide, table_offset,
+            first_bit, widths, radii, masks, rests, counts, within, query, threshold,
+            probe_at, probe_extra, per_chunk, slots, rows, heads, code, hit_row,
+            hit_distance, 0,
         )  # fmt: skip
         if found < 0:
             return found - int(delta_codes.shape[0])
@@ -450,35 +676,41 @@ def _scan(
 class _Segment:
     """The built, immutable part of the index."""
 
+    NAMES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "narrow": ("head", "tail", "labels", "order", "starts"),
+        "wide": ("head", "tail", "labels", "first", "more", "bits", "ranks"),
+    }
+
     def __init__(self, arrays: dict[str, np.ndarray], layout: _Layout) -> None:
         self.layout = layout
-        self.head, self.tail = arrays["head"], arrays["tail"]
-        self.labels = arrays["labels"]
-        self.order, self.starts = arrays["order"], arrays["starts"]
-        # the flat views the search loop takes, made once rather than on every call
-        self.flat_head = np.asarray(self.head).reshape(-1)
-        self.flat_order = np.asarray(self.order).reshape(-1)
+        self._arrays = arrays
+        self.head, self.tail, self.labels = arrays["head"], arrays["tail"], arrays["labels"]
+        none32, none64 = np.zeros(0, np.int32), np.zeros(0, np.uint64)
+        # what the search loop takes, flat, the other layout's arrays empty: made once
+        # rather than on every call
+        self.kernel = (
+            np.asarray(self.head).reshape(-1),
+            self.tail,
+            len(self.labels),
+            np.asarray(arrays.get("order", none32)).reshape(-1),
+            arrays.get("starts", none32),
+            arrays.get("first", none32),
+            arrays.get("more", none32),
+            arrays.get("bits", none64),
+            arrays.get("ranks", none32),
+            layout.wide,
+        )
 
     @classmethod
     def build(cls, codes: np.ndarray, labels: np.ndarray) -> _Segment:
         layout = layout_for(len(codes))
-        order = np.empty((layout.chunks, len(codes)), dtype=np.int32)
-        starts = np.zeros(layout.table_size, dtype=np.int32)
-        for c in range(layout.chunks):
-            # one chunk at a time: all chunk values at once would double peak memory
-            values = layout.chunk_values(codes, c)
-            order[c] = np.argsort(values, kind="stable")
-            offset, size = int(layout.table_offset[c]), (1 << int(layout.widths[c]))
-            counts = np.bincount(values, minlength=size)
-            np.cumsum(counts, out=starts[offset + 1 : offset + size + 1])
-            del values, counts
         arrays = {
             "head": np.ascontiguousarray(codes[:, :2]),
             "tail": np.ascontiguousarray(codes[:, 2:]),
             "labels": np.asarray(labels, dtype=np.int64),
-            "order": order,
-            "starts": starts,
         }
+        directory = _bitmaps if layout.wide else _buckets
+        arrays.update(directory(codes, layout))
         return cls(arrays, layout)
 
     @classmethod
@@ -486,13 +718,14 @@ class _Segment:
         return cls.build(np.zeros((0, 4), np.uint64), np.zeros(0, np.int64))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "head": self.head,
-            "tail": self.tail,
-            "labels": self.labels,
-            "order": self.order,
-            "starts": self.starts,
-        }
+        return dict(self._arrays)
+
+    def plan(self, threshold: int) -> tuple[Any, ...]:
+        """The probe arrays the search loop takes for `threshold`."""
+        layout = self.layout
+        plan = layout.plan(threshold)
+        geometry = (layout.table_offset, layout.first_bit, layout.widths)
+        return (*geometry, plan.radii, plan.masks, plan.rests, plan.counts, _within())
 
     def codes(self) -> np.ndarray:
         return np.concatenate([np.asarray(self.head), np.asarray(self.tail)], axis=1)
@@ -505,24 +738,87 @@ class _Segment:
         if not len(self.labels):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        layout = self.layout
-        masks, counts = layout.masks(threshold)
-        found: tuple[np.ndarray, ...] = _probe(
-            self.flat_head,
-            self.tail,
-            self.flat_order,
-            len(self.labels),
-            self.starts,
-            layout.table_offset,
-            layout.first_bit,
-            layout.widths,
-            masks,
-            counts,
-            queries,
-            threshold,
-            threshold // layout.chunks,
+        found: tuple[np.ndarray, ...] = _probe(  # type: ignore[call-arg]
+            *self.kernel, *self.plan(threshold), queries, threshold
         )
         return found
+
+
+def _buckets(codes: np.ndarray, layout: _Layout) -> dict[str, np.ndarray]:
+    """Narrow: per chunk the rows ordered by chunk value, and where each value starts."""
+    order = np.empty((layout.chunks, len(codes)), dtype=np.int32)
+    starts = np.zeros(layout.table_size, dtype=np.int32)
+    for c in range(layout.chunks):
+        # one chunk at a time: all chunk values at once would double peak memory
+        values = layout.chunk_values(codes, c)
+        order[c] = np.argsort(values, kind="stable")
+        offset, size = int(layout.table_offset[c]), (1 << int(layout.widths[c]))
+        counts = np.bincount(values, minlength=size)
+        np.cumsum(counts, out=starts[offset + 1 : offset + size + 1])
+        del values, counts
+    return {"order": order, "starts": starts}
+
+
+def _bitmaps(codes: np.ndarray, layout: _Layout) -> dict[str, np.ndarray]:
+    """Wide: per chunk a bitmap of the values present, a running count of set bits per
+    512-bit line (`ranks`: a present value's rank among all is that plus the set bits
+    before it in its line), and per present value, in rank order, its row (`first`), or
+    when several hashes share it -(1 + where in `more` their count and rows are)."""
+    size = len(codes)
+    if layout.chunks * size * 3 // 2 >= 2**31:
+        raise ValueError(f"an index holds fewer than {2**32 // 3 // layout.chunks:,} hashes")
+    bits = np.zeros(layout.table_size * 8, dtype=np.uint64)
+    # Room for the most there can be, cut to size at the end: pages never written are
+    # never in memory, and shrinking gives the rest back without a copy.
+    first = np.empty(layout.chunks * size, dtype=np.int32)
+    more = np.empty(layout.chunks * (size + size // 2), dtype=np.int32)
+    present = shared = 0
+    for c in range(layout.chunks):
+        values = layout.chunk_values(codes, c)
+        order = np.argsort(values, kind="stable").astype(np.int32)
+        line = int(layout.table_offset[c])
+        present, shared = _present(values[order], order, bits, line, first, present, more, shared)
+        del values, order
+    first.resize(present, refcheck=False)
+    more.resize(shared, refcheck=False)
+    per_line = np.bitwise_count(bits.reshape(-1, 8)).sum(axis=1, dtype=np.int64)
+    ranks = np.zeros(len(per_line), dtype=np.int32)
+    np.cumsum(per_line[:-1], out=ranks[1:])
+    return {"first": first, "more": more, "bits": bits, "ranks": ranks}
+
+
+@njit(cache=True)
+def _present(
+    values: np.ndarray,
+    order: np.ndarray,
+    bits: np.ndarray,
+    line: int,
+    first: np.ndarray,
+    present: int,
+    more: np.ndarray,
+    shared: int,
+) -> tuple[int, int]:
+    """One chunk's values (sorted, with their rows in `order`) set in its bitmap, which
+    starts at `line`, and written to `first` and `more` from `present` and `shared` on;
+    returns how far each is filled now."""
+    n = values.shape[0]
+    i = 0
+    while i < n:
+        value = values[i]
+        j = i + 1
+        while j < n and values[j] == value:
+            j += 1
+        bits[8 * line + (value >> 6)] |= np.uint64(1) << np.uint64(value & 63)
+        if j - i == 1:
+            first[present] = order[i]
+        else:  # the count of rows, then the rows
+            first[present] = -(shared + 1)
+            more[shared] = j - i
+            more[shared + 1 : shared + 1 + j - i] = order[i:j]
+            shared += 1 + j - i
+        present += 1
+        i = j
+    return present, shared
 
 
 class _Scratch:
@@ -530,20 +826,28 @@ class _Scratch:
 
     def __init__(self, layout: _Layout, threshold: int, capacity: int = 4096) -> None:
         self.layout = layout
-        probes = int(layout.masks(threshold)[1].sum())
+        probes = int(layout.plan(threshold).counts.sum())
         self.query = np.zeros(4, np.uint64)
         self.code = np.zeros(4, np.uint64)
-        self.bucket_begin = np.zeros(probes, np.int64)
-        self.bucket_end = np.zeros(probes, np.int64)
+        self.probe_at = np.zeros(probes, np.int64)
+        self.probe_extra = np.zeros(probes, np.int64)
         self.per_chunk = np.zeros((3, layout.chunks), np.int64)
         self.grow(capacity)
 
     def grow(self, capacity: int) -> None:
+        self.slots = np.zeros(capacity, np.int64)
         self.rows = np.zeros(capacity, np.int32)
         self.heads = np.zeros(capacity, np.int64)
         self.hit_row = np.zeros(capacity, np.int64)
         self.hit_distance = np.zeros(capacity, np.int64)
         self.keys = np.zeros(capacity, np.int64)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """In the order `_lookup` takes them."""
+        return (
+            self.probe_at, self.probe_extra, self.per_chunk, self.slots, self.rows,
+            self.heads, self.code, self.hit_row, self.hit_distance, self.keys,
+        )  # fmt: skip
 
 
 class PDQIndex:
@@ -711,15 +1015,10 @@ class PDQIndex:
             code[2], code[3] = int(query[32:48], 16), int(query[48:], 16)
         else:
             code[:] = query
-        masks, counts = layout.masks(limit)
         while True:
-            found: int = _lookup(
-                main.flat_head, main.tail, main.flat_order, len(main.labels), main.starts,
-                layout.table_offset, layout.first_bit, layout.widths, masks, counts,
-                main.labels, self._delta_codes, self._delta_labels, self._removed, code,
-                limit, limit // layout.chunks, scratch.bucket_begin, scratch.bucket_end,
-                scratch.per_chunk, scratch.rows, scratch.heads, scratch.code,
-                scratch.hit_row, scratch.hit_distance, scratch.keys,
+            found: int = _lookup(  # type: ignore[call-arg]
+                *main.kernel, *main.plan(limit), main.labels, self._delta_codes,
+                self._delta_labels, self._removed, code, limit, *scratch.arrays(),
             )  # fmt: skip
             if found >= 0:
                 break
@@ -767,11 +1066,9 @@ class PDQIndex:
             if manifest.get("format") != FORMAT:
                 raise IndexFormatError(f"{folder}: index format {manifest.get('format')}")
             index = cls(int(manifest["threshold"]))
-            main = {
-                name: np.load(folder / f"{name}.npy")
-                for name in ("head", "tail", "labels", "order", "starts")
-            }
-            index._main = _Segment(main, _Layout(manifest["layout"]))
+            layout = _Layout(manifest["layout"])
+            main = {name: np.load(folder / f"{name}.npy") for name in _Segment.NAMES[layout.name]}
+            index._main = _Segment(main, layout)
             index._delta_codes = np.load(folder / "delta_codes.npy")
             index._delta_labels = np.load(folder / "delta_labels.npy")
             index._removed = np.load(folder / "removed.npy")
