@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,11 @@ def test_saved_index_loads_and_answers_the_same(
     assert loaded.watermark == 9999 and len(loaded) == len(index)
     index.save(tmp_path / "pdq")  # replacing an existing index
     assert PDQIndex.load(tmp_path / "pdq").search(queries) == before
+    # as an engine's worker gets it: the same answers, each array carried once
+    carried = pickle.dumps(index)
+    assert pickle.loads(carried).search(queries) == before
+    held = sum(a.nbytes for a in index._main.arrays().values())
+    assert held < len(carried) < held + index._main.head.nbytes // 2  # head: 48 kB
 
 
 def test_unreadable_index_is_a_clear_error(tmp_path: Path) -> None:

@@ -701,6 +701,11 @@ class _Segment:
             layout.wide,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # an engine's workers each get a copy (detect/engines.py): the arrays once, not
+        # again as the flat views `kernel` holds (a view pickles as a copy of its data)
+        return (_Segment, (self._arrays, self.layout))
+
     @classmethod
     def build(cls, codes: np.ndarray, labels: np.ndarray) -> _Segment:
         layout = layout_for(len(codes))
