@@ -162,7 +162,10 @@ def test_saved_index_loads_and_answers_the_same(
     assert loaded.watermark == 9999 and len(loaded) == len(index)
     index.save(tmp_path / "pdq")  # replacing an existing index
     assert PDQIndex.load(tmp_path / "pdq").search(queries) == before
-    # as an engine's worker gets it: the same answers, each array carried once
+    # as an engine's worker gets it: the same answers, each array carried once (and
+    # not the probes made for each threshold asked so far)
+    for threshold in range(0, 31, 3):
+        index.search(queries[:1], threshold=threshold)
     carried = pickle.dumps(index)
     assert pickle.loads(carried).search(queries) == before
     held = sum(a.nbytes for a in index._main.arrays().values())

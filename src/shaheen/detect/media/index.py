@@ -11,14 +11,14 @@ by construction) while a few hundred or thousand are checked instead of millions
 
 Two layouts, chosen by size. Below 250,000 hashes, sixteen 16-bit chunks (radius 1 for
 t = 31: 17 probes a table), each table a start per chunk value into the rows ordered by
-it. From there on, eleven 23/24-bit chunks (radius 2, one of them 1: about 3,300 probes
-in all, but ~150 times fewer hashes found at a million, which is what costs: each is a
-random memory read). A start per value would take 450 MB there, so each table is a
-bitmap of the values present instead (1-2 MB), read in 512-bit lines, one cache line: the
-probes that differ only in a value's low nine bits fall in the same line, so a query
-reads ~1,100 lines, not 3,300 entries, and a line's running count of set bits turns a
-present value into its rank, which indexes its row. At a million hashes this answered
-2.4 times as many queries a second as the 16-bit layout (bench/pdq_match.py).
+it. From there on, eleven 23/24-bit chunks (radius 2, one of them 1: 2,843 chunk values
+probed in all, but at a million about 300 hashes found, not 4,150, which is what
+costs: each is a random memory read). A start per value would take 450 MB there, so
+each table is a bitmap of the values present instead (1-2 MB), read in 512-bit lines,
+one cache line: the probes that differ only in a value's low nine bits fall in the same
+line, so a query reads 1,106 lines, not 2,843 entries, and a line's running count of
+set bits turns a present value into its rank, which indexes its row. Where the wide
+layout starts to pay is measured by bench/pdq_layouts.py.
 
 The search loop is compiled with numba: per query it first works out every address it
 will read, then reads them asking for each one 32 or 64 reads ahead, so many memory
@@ -121,6 +121,11 @@ class _Layout:
         self.table_offset = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.table_size = int(sizes.sum())
         self._plans: dict[int, _Plan] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_plans"] = {}  # made again on first use; no need to carry them
+        return state
 
     @property
     def chunks(self) -> int:
@@ -770,8 +775,9 @@ def _bitmaps(codes: np.ndarray, layout: _Layout) -> dict[str, np.ndarray]:
     before it in its line), and per present value, in rank order, its row (`first`), or
     when several hashes share it -(1 + where in `more` their count and rows are)."""
     size = len(codes)
-    if layout.chunks * size * 3 // 2 >= 2**31:
-        raise ValueError(f"an index holds fewer than {2**32 // 3 // layout.chunks:,} hashes")
+    most = 2 * (2**31 - 1) // (3 * layout.chunks)  # what keeps positions in `more` int32
+    if size > most:
+        raise ValueError(f"an index holds at most {most:,} hashes")
     bits = np.zeros(layout.table_size * 8, dtype=np.uint64)
     # Room for the most there can be, cut to size at the end: pages never written are
     # never in memory, and shrinking gives the rest back without a copy.
@@ -831,11 +837,13 @@ class _Scratch:
 
     def __init__(self, layout: _Layout, threshold: int, capacity: int = 4096) -> None:
         self.layout = layout
+        # Sized for the index's threshold: a lower one never probes more (lowering it by
+        # one lowers one chunk's radius by one).
         probes = int(layout.plan(threshold).counts.sum())
         self.query = np.zeros(4, np.uint64)
         self.code = np.zeros(4, np.uint64)
-        self.probe_at = np.zeros(probes, np.int64)
-        self.probe_extra = np.zeros(probes, np.int64)
+        self.probe_at = np.zeros(probes, np.int64)  # a bucket's start, or a line
+        self.probe_extra = np.zeros(probes, np.int64)  # its end, or the bits still free
         self.per_chunk = np.zeros((3, layout.chunks), np.int64)
         self.grow(capacity)
 
