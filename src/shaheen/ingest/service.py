@@ -45,12 +45,15 @@ from shaheen.ingest.schemas import (
 )
 from shaheen.platforms.models import Platform
 from shaheen.store.base import utcnow
-from shaheen.store.engine import on_postgresql
+from shaheen.store.engine import announce_writer, on_postgresql
 
 # Bulk writes go through Core tables: no ORM objects exist, so its per-row bookkeeping
 # would be pure cost on the hot path of large imports.
 _ACCOUNTS = cast(Table, Account.__table__)
 _POSTS = cast(Table, Post.__table__)
+# Inserts of accounts and posts announce themselves on this key: the network stage follows
+# both by id and reads how far it may go under it (network.service.arrived).
+ARRIVALS_LOCK_KEY = 0x5348_4152  # "SHAR"
 _OBSERVATIONS = cast(Table, FollowerObservation.__table__)
 
 _ACCOUNT_FIELDS = ("handle", "display_name", "bio", "url", "followers", "verified")
@@ -171,6 +174,7 @@ def upsert_accounts(
         else:
             counts.unchanged += 1
     if new_rows:
+        announce_writer(session, ARRIVALS_LOCK_KEY)
         inserted = session.connection().execute(
             insert(_ACCOUNTS).returning(
                 Account.id,
@@ -255,6 +259,7 @@ def upsert_posts(
             counts.unchanged += 1
     if new_rows:
         # A Core insert of the table skips the ORM's per-row bookkeeping (no objects exist).
+        announce_writer(session, ARRIVALS_LOCK_KEY)
         session.connection().execute(insert(_POSTS), new_rows)
         counts.new += len(new_rows)
     if changed_rows:

@@ -50,9 +50,10 @@ def build(session: Session, *, batch: int = BATCH) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
     media_index: list[PDQIndex | None] = []  # built on first need, once per build
+    last_account, last_post = service.arrived(session=session)
     while True:
         after = service.watermark(session=session, key=POSTS)
-        posts = service.new_posts(session=session, after=after, limit=batch)
+        posts = service.new_posts(session=session, after=after, upto=last_post, limit=batch)
         if not posts:
             break
         result.posts += len(posts)
@@ -72,7 +73,9 @@ def build(session: Session, *, batch: int = BATCH) -> BuildResult:
         service.set_watermark(session=session, key=INDICATORS, value=found[-1].id)
     while True:
         after = service.watermark(session=session, key=ACCOUNTS)
-        accounts = service.new_account_bios(session=session, after=after, limit=batch)
+        accounts = service.new_account_bios(
+            session=session, after=after, upto=last_account, limit=batch
+        )
         if not accounts:
             break
         result.accounts += len(accounts)
@@ -330,7 +333,8 @@ def find_evasion(
     by_id = {r.account_id: r for r in removed}
     if candidates is None:
         after = service.watermark(session=session, key=EVASION)
-        candidates = service.accounts_since(session=session, after=after)
+        last_account, _ = service.arrived(session=session)
+        candidates = service.accounts_since(session=session, after=after, upto=last_account)
         service.set_watermark(
             session=session, key=EVASION, value=max([after, *candidates]) if candidates else after
         )

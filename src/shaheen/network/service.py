@@ -24,6 +24,7 @@ from shaheen.detect.models import Indicator
 from shaheen.errors import NotFound
 from shaheen.ingest.enums import AccountStatus, ObservedStatus, StatusSubject
 from shaheen.ingest.models import Account, Media, Post, PostMedia, StatusObservation
+from shaheen.ingest.service import ARRIVALS_LOCK_KEY
 from shaheen.knowledge.models import Organisation
 from shaheen.network.enums import EdgeKind, MatchStatus, MemberRole
 from shaheen.network.graph import EdgeArrays
@@ -48,6 +49,7 @@ from shaheen.network.schemas import (
 )
 from shaheen.platforms.models import Platform
 from shaheen.store.base import utcnow
+from shaheen.store.engine import after_writers
 
 _EDGES = cast(Table, NetworkEdge.__table__)
 _MEMBERS = cast(Table, ClusterMember.__table__)
@@ -77,8 +79,17 @@ def set_watermark(*, session: Session, key: str, value: int) -> None:
 # -- what arrived since ----------------------------------------------------------------
 
 
-def new_posts(*, session: Session, after: int, limit: int) -> list[Any]:
-    """Posts with an id over `after`, with their links, oldest first."""
+def arrived(*, session: Session) -> tuple[int, int]:
+    """The highest account and post ids a watermark may move to: none lower is still to
+    be committed by an import running now (see `store.engine.after_writers`)."""
+    with after_writers(session, ARRIVALS_LOCK_KEY):
+        accounts = session.scalar(select(func.max(Account.id))) or 0
+        posts = session.scalar(select(func.max(Post.id))) or 0
+    return accounts, posts
+
+
+def new_posts(*, session: Session, after: int, upto: int, limit: int) -> list[Any]:
+    """Posts with an id over `after` and up to `upto`, with their links, oldest first."""
     return list(
         session.execute(
             select(
@@ -92,7 +103,7 @@ def new_posts(*, session: Session, after: int, limit: int) -> list[Any]:
                 Post.forward_from,
                 Post.mentions,
             )
-            .where(Post.id > after)
+            .where(Post.id > after, Post.id <= upto)
             .order_by(Post.id)
             .limit(limit)
         ).all()
@@ -214,12 +225,14 @@ def media_hashes(*, session: Session) -> tuple[list[int], list[str]]:
     return [r[0] for r in rows], [str(r[1]) for r in rows]
 
 
-def new_account_bios(*, session: Session, after: int, limit: int) -> list[tuple[int, str | None]]:
+def new_account_bios(
+    *, session: Session, after: int, upto: int, limit: int
+) -> list[tuple[int, str | None]]:
     return [
         (a, b)
         for a, b in session.execute(
             select(Account.id, Account.bio)
-            .where(Account.id > after)
+            .where(Account.id > after, Account.id <= upto)
             .order_by(Account.id)
             .limit(limit)
         )
@@ -585,8 +598,12 @@ def infrastructure_of(
     return found
 
 
-def accounts_since(*, session: Session, after: int) -> list[int]:
-    return list(session.scalars(select(Account.id).where(Account.id > after).order_by(Account.id)))
+def accounts_since(*, session: Session, after: int, upto: int | None = None) -> list[int]:
+    """Account ids over `after` (and up to `upto`), in order."""
+    query = select(Account.id).where(Account.id > after)
+    if upto is not None:
+        query = query.where(Account.id <= upto)
+    return list(session.scalars(query.order_by(Account.id)))
 
 
 def max_account_id(*, session: Session) -> int:

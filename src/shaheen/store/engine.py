@@ -146,3 +146,31 @@ def serialise_writers(session: Session, key: int) -> None:
     """
     if on_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def announce_writer(session: Session, key: int) -> None:
+    """Hold a shared transaction-level lock on `key` until commit, before inserting rows
+    that a reader follows by id (a watermark). Writers do not wait for each other;
+    `after_writers` waits for all of them. SQLite serialises writes by itself."""
+    if on_postgresql(session):
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": key})
+
+
+@contextmanager
+def after_writers(session: Session, key: int) -> Iterator[None]:
+    """Inside, no transaction that announced itself on `key` is running: every id such
+    writers took is committed, and ids taken later are higher (PostgreSQL's sequences
+    only rise). So a reader that reads the highest id here and follows ids up to it
+    never steps over one still to be committed. New writers wait meanwhile: keep short.
+
+    Why: with two imports at once, ids are taken in one order and committed in another,
+    and a watermark taken from what is visible would skip the late one's rows for good.
+    """
+    if not on_postgresql(session):
+        yield
+        return
+    session.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+    try:
+        yield
+    finally:
+        session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
