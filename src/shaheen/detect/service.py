@@ -42,7 +42,7 @@ from shaheen.knowledge.schemas import OrganisationSpec
 from shaheen.platforms.models import Platform
 from shaheen.store import bulk
 from shaheen.store.base import utcnow
-from shaheen.store.engine import serialise_writers
+from shaheen.store.engine import on_postgresql, serialise_writers
 
 _SIGNALS = cast(Table, Signal.__table__)
 _INDICATORS = cast(Table, Indicator.__table__)
@@ -219,6 +219,7 @@ def store_post_findings(
     scanned and their accounts due for assessment; returns (signals, indicators) stored."""
     ids = [row.id for row in rows]
     by_id = {row.id: row for row in rows}
+    _hold_posts(session, ids)
     session.execute(
         delete(Signal)
         .where(bulk.among(session, Signal.post_id, ids), Signal.detector.in_(detectors))
@@ -258,6 +259,24 @@ def store_post_findings(
         serialise_writers(session, INDICATORS_LOCK_KEY)
         bulk.insert_rows(session, _INDICATORS, indicator_rows)
     return len(signal_rows), len(indicator_rows)
+
+
+def _hold_posts(session: Session, ids: list[int]) -> None:
+    """Lock the batch's posts until commit, in id order, before replacing their findings.
+
+    Two scans of the same posts at once (`shaheen scan` beside `shaheen run`, a rescore)
+    then take turns: the second deletes what the first stored instead of missing it (on
+    PostgreSQL its delete ran before the first commit, and its inserts met the first's
+    unique keys). NO KEY UPDATE, as an update of a post's columns takes: it does not
+    block the foreign-key checks of rows that point at the posts. SQLite's write lock
+    (write_scope) does this already."""
+    if ids and on_postgresql(session):
+        session.execute(
+            select(Post.id)
+            .where(bulk.among(session, Post.id, ids))
+            .order_by(Post.id)
+            .with_for_update(key_share=True)
+        )
 
 
 def _mark_scanned(

@@ -198,6 +198,7 @@ def upsert_accounts(
                 )
         counts.new += len(new_rows)
     if changed_rows:
+        changed_rows.sort(key=lambda row: row["id"])  # in id order, as upserts lock them
         session.execute(update(Account), changed_rows)
     observations.extend(_unrecorded(session, late))
     if observations:
@@ -263,6 +264,8 @@ def upsert_posts(
         session.connection().execute(insert(_POSTS), new_rows)
         counts.new += len(new_rows)
     if changed_rows:
+        # in id order, as a scan locks posts: two transactions never wait for each other
+        changed_rows.sort(key=lambda row: row["id"])
         session.execute(update(Post), changed_rows)
     return counts
 
