@@ -87,3 +87,32 @@ def test_the_build_reads_no_further_than_what_has_arrived(
         assert accounts > 0 and posts > 0
         assert service.new_posts(session=session, after=0, upto=posts - 1, limit=10) == []
         assert len(service.new_posts(session=session, after=0, upto=posts, limit=10)) == 1
+
+
+def test_a_failed_read_under_the_lock_leaves_no_lock_behind(
+    sessions: sessionmaker[Session],
+) -> None:
+    from sqlalchemy import text
+
+    from shaheen.ingest.service import ARRIVALS_LOCK_KEY
+    from shaheen.store.engine import after_writers
+
+    with sessions.begin() as session:
+        try:
+            with after_writers(session, ARRIVALS_LOCK_KEY):
+                session.execute(text("SELECT * FROM no_such_table"))
+        except Exception as exc:  # the read's own error comes out
+            assert "no_such_table" in str(exc)
+        else:
+            raise AssertionError("the failed read was swallowed")
+    with sessions.begin() as session:
+        if on_postgresql(session):  # no connection still holds it, idle in the pool
+            held = session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = 0 AND objid = :key AND objsubid = 1"
+                ),
+                {"key": ARRIVALS_LOCK_KEY},
+            )
+            assert held == 0
+        import_one(session, "after-a-failure")

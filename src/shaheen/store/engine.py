@@ -169,8 +169,12 @@ def after_writers(session: Session, key: int) -> Iterator[None]:
     if not on_postgresql(session):
         yield
         return
+    # A lock of the session, not of the transaction, or it would be held until the
+    # reader's commit; the savepoint keeps the transaction usable for the unlock if the
+    # reads fail (a lock left on a pooled connection would stop every import).
     session.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
     try:
-        yield
+        with session.begin_nested():
+            yield
     finally:
         session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
