@@ -20,6 +20,8 @@ from shaheen.detect.base import Finding
 from shaheen.detect.engines import BatchResult, PostRow
 from shaheen.detect.enums import SubjectKind
 from shaheen.detect.models import Indicator, Signal
+from shaheen.ingest import service as ingest
+from shaheen.ingest.schemas import PostRecord
 from shaheen.store.engine import on_postgresql, write_scope
 from tests.network.test_arrivals import import_one
 
@@ -89,3 +91,25 @@ def test_two_scans_of_the_same_post_leave_one_set_of_findings(
     second.join(30)
     assert failures == []  # before: the second died on the indicators' unique key
     assert stored(sessions) == (1, 1)
+
+
+def test_a_post_whose_text_changed_while_it_was_scanned_stays_due(
+    sessions: sessionmaker[Session],
+) -> None:
+    with write_scope(sessions) as session:
+        import_one(session, "edited")
+    with sessions() as session:
+        rows = service.unscanned_posts(session=session, after_id=0, limit=10)
+    with write_scope(sessions) as session:  # re-imported with a new text meanwhile
+        platforms = ingest.platform_ids(session=session)
+        edited = PostRecord("x", "post-edited", "account-edited", text="a new text")
+        accounts = {(platforms["x"], "account-edited"): rows[0].account_id}
+        counts = ingest.upsert_posts(
+            session=session, platform_ids=platforms, account_ids=accounts, records=[edited]
+        )
+        assert counts.updated == 1
+    store(sessions, rows)  # the findings of the old text
+    assert stored(sessions) == (0, 0)
+    with sessions() as session:
+        [still] = service.unscanned_posts(session=session, after_id=0, limit=10)
+        assert still.text == "a new text"

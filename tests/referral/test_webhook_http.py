@@ -89,6 +89,7 @@ def test_answers_over_http(
     referral_id = sent(desk, tmp_path, "X-7")
     secret = policy.secrets.get("x")
     url = f"{service}/webhooks/x"
+    first_window = time.time() // policy.refusal_window
 
     def signed(body: bytes) -> dict[str, str]:
         return signed_headers(secret, body)
@@ -120,12 +121,13 @@ def test_answers_over_http(
     assert load(desk, referral_id).status is ReferralStatus.REMOVED
     with desk.sessions() as session:
         refused = session.scalars(select(AuditEvent).where(AuditEvent.outcome == "rejected")).all()
-    # nine refusals, two tallies (x and unknown platforms): the first of each is logged
-    assert [(e.action, e.object_id) for e in refused] in (
-        [("webhook.refused", "x"), ("webhook.refused", "(unknown)")],
-        # a window boundary fell inside the test: x's window got its summary too
-        [("webhook.refused", "x"), ("webhook.refused", "(unknown)"), ("webhook.refused", "x")],
-    )
+    logged = [(e.action, e.object_id) for e in refused]
+    if time.time() // policy.refusal_window == first_window:
+        # nine refusals, two tallies (x and unknown platforms): the first of each is logged
+        assert logged == [("webhook.refused", "x"), ("webhook.refused", "(unknown)")]
+    else:  # a window boundary (clock minutes) fell inside a slow run: more first refusals
+        assert set(logged) == {("webhook.refused", "x"), ("webhook.refused", "(unknown)")}
+        assert len(logged) <= 9
 
 
 def test_a_body_over_the_limit_is_not_read(

@@ -66,3 +66,35 @@ def test_naive_times_are_refused(session: Session) -> None:
     )
     with pytest.raises(Exception, match="naive datetime"):
         session.flush()
+
+
+class _Aborted(Exception):
+    """What the driver raises when PostgreSQL aborts a transaction (its code)."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"aborted ({sqlstate})")
+        self.sqlstate = sqlstate
+
+
+def test_a_deadlocks_victim_runs_again_and_other_errors_do_not() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from shaheen.store.engine import again_if_transient
+
+    tries: list[int] = []
+
+    def work(code: str, failures: int) -> str:
+        tries.append(1)
+        if len(tries) <= failures:
+            raise OperationalError("UPDATE posts ...", {}, _Aborted(code))
+        return "committed"
+
+    assert again_if_transient(lambda: work("40P01", 2)) == "committed" and len(tries) == 3
+    tries.clear()
+    with pytest.raises(OperationalError, match="40P01"):  # three tries, then its error
+        again_if_transient(lambda: work("40P01", 3))
+    assert len(tries) == 3
+    tries.clear()
+    with pytest.raises(OperationalError, match="23505"):  # a unique key: at once
+        again_if_transient(lambda: work("23505", 1))
+    assert len(tries) == 1

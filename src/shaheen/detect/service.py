@@ -217,9 +217,16 @@ def store_post_findings(
 ) -> tuple[int, int]:
     """Replace the batch's signals and indicators by what was just found, mark its posts
     scanned and their accounts due for assessment; returns (signals, indicators) stored."""
+    current = _still_current(session, rows)
+    if len(current) < len(rows):  # only what was scanned as it stands now
+        rows = [row for row in rows if row.id in current]
+        found = BatchResult(
+            languages={k: v for k, v in found.languages.items() if k in current},
+            findings=[f for f in found.findings if f.key in current],
+            indicators=[i for i in found.indicators if i[0] in current],
+        )
     ids = [row.id for row in rows]
     by_id = {row.id: row for row in rows}
-    _hold_posts(session, ids)
     session.execute(
         delete(Signal)
         .where(bulk.among(session, Signal.post_id, ids), Signal.detector.in_(detectors))
@@ -261,22 +268,25 @@ def store_post_findings(
     return len(signal_rows), len(indicator_rows)
 
 
-def _hold_posts(session: Session, ids: list[int]) -> None:
-    """Lock the batch's posts until commit, in id order, before replacing their findings.
+def _still_current(session: Session, rows: list[PostRow]) -> set[int]:
+    """Lock the batch's posts until commit, in id order, and say which still have the
+    text that was scanned.
 
-    Two scans of the same posts at once (`shaheen scan` beside `shaheen run`, a rescore)
-    then take turns: the second deletes what the first stored instead of missing it (on
-    PostgreSQL its delete ran before the first commit, and its inserts met the first's
-    unique keys). NO KEY UPDATE, as an update of a post's columns takes: it does not
-    block the foreign-key checks of rows that point at the posts. SQLite's write lock
-    (write_scope) does this already."""
-    if ids and on_postgresql(session):
-        session.execute(
-            select(Post.id)
-            .where(bulk.among(session, Post.id, ids))
-            .order_by(Post.id)
-            .with_for_update(key_share=True)
-        )
+    The lock: two scans of the same posts at once (`shaheen scan` beside `shaheen run`,
+    a rescore) take turns, the second deleting what the first stored instead of missing
+    it (on PostgreSQL its delete ran before the first commit, and its inserts met the
+    first's unique keys). NO KEY UPDATE, as an update of a post's columns takes: it does
+    not block the foreign-key checks of rows that point at the posts. SQLite's write
+    lock (write_scope) does this already. The text: a post re-imported with a new one
+    while it was being scanned keeps nothing from the old, and stays due."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return set()
+    query = select(Post.id, Post.text).where(bulk.among(session, Post.id, ids)).order_by(Post.id)
+    if on_postgresql(session):
+        query = query.with_for_update(key_share=True)
+    texts: dict[int, str | None] = {post_id: text for post_id, text in session.execute(query)}
+    return {row.id for row in rows if row.id in texts and texts[row.id] == row.text}
 
 
 def _mark_scanned(

@@ -54,11 +54,14 @@ from shaheen.ingest.sources import (
     expand,
     is_media_name,
 )
-from shaheen.store.engine import write_scope
+from shaheen.store.engine import is_transient, write_scope
 
 log = logging.getLogger(__name__)
 
 _FIRST_ANALYZE = 5_000
+# Tries of one record in the record-by-record fallback when the database aborted it as a
+# deadlock's victim (a scan locks the same posts in another order): not its fault.
+_RECORD_TRIES = 3
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -258,16 +261,21 @@ class Importer:
                 log.warning("batch refused by the database (attempt %d): %s", attempt, exc.orig)
         refused: dict[int, RecordError] = {}
         for index, record in enumerate(records):
-            try:
-                trial = _Counts()
-                with session.begin_nested():
-                    lesson = self._store_unit(session, [record], platform_ids, trial)
-                counts.add(trial)
-                lessons.append(lesson)
-            except DBAPIError as exc:
-                _fatal_if_unavailable(exc)
-                reason = f"refused by the database: {str(exc.orig).splitlines()[0]}"
-                refused[index] = RecordError(record.location, reason, platform=platform_of(record))
+            for attempt in range(1, _RECORD_TRIES + 1):
+                try:
+                    trial = _Counts()
+                    with session.begin_nested():
+                        lesson = self._store_unit(session, [record], platform_ids, trial)
+                    counts.add(trial)
+                    lessons.append(lesson)
+                    break
+                except DBAPIError as exc:
+                    _fatal_if_unavailable(exc)
+                    if is_transient(exc) and attempt < _RECORD_TRIES:
+                        continue  # a deadlock's victim, not the record's fault: again
+                    reason = f"refused by the database: {str(exc.orig).splitlines()[0]}"
+                    where = platform_of(record)
+                    refused[index] = RecordError(record.location, reason, platform=where)
         return refused
 
     def _store_unit(

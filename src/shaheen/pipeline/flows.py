@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from shaheen.ingest.media import MediaStore
 from shaheen.knowledge import service as knowledge
 from shaheen.pipeline.schemas import ScanResult
 from shaheen.review import service as review
-from shaheen.store.engine import on_postgresql, write_scope
+from shaheen.store.engine import again_if_transient, on_postgresql, write_scope
 
 #: Seconds of post batches between two intakes of the accounts they queued.
 INTAKE_EVERY = 60.0
@@ -223,11 +224,14 @@ def _scan(
     stop, stop_taking = should_stop or _never, stop_intake or _never
 
     def write(rows: list[PostRow], found: BatchResult) -> StoredBatch:
-        with write_scope(sessions) as session:
-            stored = scanner.store(session, rows, found, intake.organisations)
-            if in_batch is not None:
-                in_batch(session, rows)
-        return stored
+        def once() -> StoredBatch:
+            with write_scope(sessions) as session:
+                stored = scanner.store(session, rows, found, intake.organisations)
+                if in_batch is not None:
+                    in_batch(session, rows)
+            return stored
+
+        return again_if_transient(once)
 
     def count(stored: StoredBatch) -> None:
         result.signals += stored.signals
@@ -254,13 +258,27 @@ def _scan(
     if result.media is not None:
         matched = sorted(result.media.accounts)
         for start in range(0, len(matched), scanner.batch_size):
-            with write_scope(sessions) as session:
-                if in_intake is not None:
-                    in_intake(session)
-                chunk = matched[start : start + scanner.batch_size]
-                intake.take(session, scanner, chunk, result)
+            chunk = matched[start : start + scanner.batch_size]
+            take = partial(_take, sessions, scanner, intake, chunk, in_intake)
+            result.add_intake(again_if_transient(take))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _take(
+    sessions: sessionmaker[Session],
+    scanner: Scanner,
+    intake: _Intake,
+    account_ids: list[int],
+    in_intake: Callable[[Session], None] | None,
+) -> ScanResult:
+    """Assess these accounts and hand them to intake, in one transaction: what it did."""
+    taking = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
+    with write_scope(sessions) as session:
+        if in_intake is not None:
+            in_intake(session)
+        intake.take(session, scanner, account_ids, taking)
+    return taking
 
 
 def _writers(sessions: sessionmaker[Session]) -> int:
@@ -324,17 +342,23 @@ def _take_due(
     names an organisation or reads as propaganda), and hand them to intake: a batch of
     accounts a transaction, which takes them off the queue (what a stop or a crash
     leaves is still queued, and taken next time)."""
-    while True:
+
+    def one_batch() -> bool:
+        taking = ScanResult(model_version=result.model_version, kb_version=result.kb_version)
         with write_scope(sessions) as session:  # SQLite: the write lock first, then read
             due = detection.due_accounts(
                 session=session, limit=scanner.batch_size, urgent_only=urgent_only
             )
             if not due:
-                return
+                return False
             if in_intake is not None:
                 in_intake(session)
-            intake.take(session, scanner, due, result)
+            intake.take(session, scanner, due, taking)
             detection.assessed(session=session, account_ids=due)
+        result.add_intake(taking)  # counted once it is committed, not for a try undone
+        return True
+
+    while again_if_transient(one_batch):
         if stop():
             return
 

@@ -23,6 +23,12 @@ class ScanResult:
     kb_version: str = ""
     media: MediaScanResult | None = None
 
+    def add_intake(self, other: ScanResult) -> None:
+        """Count what a committed intake transaction did (see `flows._take_due`)."""
+        self.signals += other.signals
+        self.accounts_assessed += other.accounts_assessed
+        self.cases_opened += other.cases_opened
+
 
 class JobView(BaseModel):
     """One scheduled job of `shaheen run`, as `shaheen status` and `/health` show it."""

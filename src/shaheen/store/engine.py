@@ -7,13 +7,14 @@ The caller owns the transaction (a CLI command, a request, a flow): services onl
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shaheen.errors import ConfigError, DatabaseUnavailable
@@ -146,6 +147,36 @@ def serialise_writers(session: Session, key: int) -> None:
     """
     if on_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+# deadlock detected, serialization failure: PostgreSQL aborted the transaction to let
+# another finish, and asks the client to run it again
+_TRANSIENT = frozenset({"40P01", "40001"})
+_T = TypeVar("_T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error that goes away when the whole transaction runs again."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _TRANSIENT
+
+
+def again_if_transient(work: Callable[[], _T], attempts: int = 3) -> _T:
+    """`work()`, one whole transaction, run again when PostgreSQL chose it as a
+    deadlock's victim: jobs of one service (import, scan, intake) lock posts, accounts
+    and queued assessments in orders no single sort can make the same for all.
+
+    By hand rather than a retry library: none is among the dependencies, and this is
+    three tries of one transaction on two error codes, with a short pause for the
+    winner to commit."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            log.warning("transaction run again after %s (try %d)", exc.orig, attempt)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 def announce_writer(session: Session, key: int) -> None:
