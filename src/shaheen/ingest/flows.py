@@ -31,6 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -54,14 +55,11 @@ from shaheen.ingest.sources import (
     expand,
     is_media_name,
 )
-from shaheen.store.engine import is_transient, write_scope
+from shaheen.store.engine import again_if_transient, write_scope
 
 log = logging.getLogger(__name__)
 
 _FIRST_ANALYZE = 5_000
-# Tries of one record in the record-by-record fallback when the database aborted it as a
-# deadlock's victim (a scan locks the same posts in another order): not its fault.
-_RECORD_TRIES = 3
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -250,9 +248,7 @@ class Importer:
             return {}
         for attempt in (1, 2):
             try:
-                trial = _Counts()
-                with session.begin_nested():
-                    lesson = self._store_unit(session, records, platform_ids, trial)
+                trial, lesson = self._trial(session, records, platform_ids)
                 counts.add(trial)
                 lessons.append(lesson)
                 return {}
@@ -261,22 +257,29 @@ class Importer:
                 log.warning("batch refused by the database (attempt %d): %s", attempt, exc.orig)
         refused: dict[int, RecordError] = {}
         for index, record in enumerate(records):
-            for attempt in range(1, _RECORD_TRIES + 1):
-                try:
-                    trial = _Counts()
-                    with session.begin_nested():
-                        lesson = self._store_unit(session, [record], platform_ids, trial)
-                    counts.add(trial)
-                    lessons.append(lesson)
-                    break
-                except DBAPIError as exc:
-                    _fatal_if_unavailable(exc)
-                    if is_transient(exc) and attempt < _RECORD_TRIES:
-                        continue  # a deadlock's victim, not the record's fault: again
-                    reason = f"refused by the database: {str(exc.orig).splitlines()[0]}"
-                    where = platform_of(record)
-                    refused[index] = RecordError(record.location, reason, platform=where)
+            try:
+                # a deadlock's victim (a scan locks the same posts in another order) is
+                # not the record's fault: it runs again
+                trial, lesson = again_if_transient(
+                    partial(self._trial, session, [record], platform_ids)
+                )
+                counts.add(trial)
+                lessons.append(lesson)
+            except DBAPIError as exc:
+                _fatal_if_unavailable(exc)
+                reason = f"refused by the database: {str(exc.orig).splitlines()[0]}"
+                refused[index] = RecordError(record.location, reason, platform=platform_of(record))
         return refused
+
+    def _trial(
+        self, session: Session, records: list[Record], platform_ids: dict[str, int]
+    ) -> tuple[_Counts, _Lesson]:
+        """Store records in a savepoint: what they counted, and what the memo may learn
+        once the transaction commits."""
+        trial = _Counts()
+        with session.begin_nested():
+            lesson = self._store_unit(session, records, platform_ids, trial)
+        return trial, lesson
 
     def _store_unit(
         self,

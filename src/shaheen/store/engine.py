@@ -155,7 +155,7 @@ _TRANSIENT = frozenset({"40P01", "40001"})
 _T = TypeVar("_T")
 
 
-def is_transient(exc: BaseException) -> bool:
+def _is_transient(exc: BaseException) -> bool:
     """A database error that goes away when the whole transaction runs again."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in _TRANSIENT
 
@@ -172,7 +172,7 @@ def again_if_transient(work: Callable[[], _T], attempts: int = 3) -> _T:
         try:
             return work()
         except DBAPIError as exc:
-            if attempt == attempts or not is_transient(exc):
+            if attempt == attempts or not _is_transient(exc):
                 raise
             log.warning("transaction run again after %s (try %d)", exc.orig, attempt)
             time.sleep(0.05 * attempt)
