@@ -257,27 +257,31 @@ def _scan(
     result.media = scanner.scan_media(sessions)
     if result.media is not None:
         matched = sorted(result.media.accounts)
+
+        def take_matched(chunk: list[int]) -> ScanResult:
+            with write_scope(sessions) as session:
+                return _take(session, scanner, intake, chunk, in_intake)
+
         for start in range(0, len(matched), scanner.batch_size):
             chunk = matched[start : start + scanner.batch_size]
-            take = partial(_take, sessions, scanner, intake, chunk, in_intake)
-            result.add_intake(again_if_transient(take))
+            result.add_intake(again_if_transient(partial(take_matched, chunk)))
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _take(
-    sessions: sessionmaker[Session],
+    session: Session,
     scanner: Scanner,
     intake: _Intake,
     account_ids: list[int],
     in_intake: Callable[[Session], None] | None,
 ) -> ScanResult:
-    """Assess these accounts and hand them to intake, in one transaction: what it did."""
+    """Assess these accounts and hand them to intake in the caller's transaction: what
+    it did, for the caller to count once that commits."""
     taking = ScanResult(model_version=scanner.model_version, kb_version=scanner.lexicon.version)
-    with write_scope(sessions) as session:
-        if in_intake is not None:
-            in_intake(session)
-        intake.take(session, scanner, account_ids, taking)
+    if in_intake is not None:
+        in_intake(session)
+    intake.take(session, scanner, account_ids, taking)
     return taking
 
 
@@ -344,16 +348,13 @@ def _take_due(
     leaves is still queued, and taken next time)."""
 
     def one_batch() -> bool:
-        taking = ScanResult(model_version=result.model_version, kb_version=result.kb_version)
         with write_scope(sessions) as session:  # SQLite: the write lock first, then read
             due = detection.due_accounts(
                 session=session, limit=scanner.batch_size, urgent_only=urgent_only
             )
             if not due:
                 return False
-            if in_intake is not None:
-                in_intake(session)
-            intake.take(session, scanner, due, taking)
+            taking = _take(session, scanner, intake, due, in_intake)
             detection.assessed(session=session, account_ids=due)
         result.add_intake(taking)  # counted once it is committed, not for a try undone
         return True
